@@ -1,0 +1,76 @@
+"""Who is calling: a Jupyter user, a publisher (kernel or script), or nobody.
+
+Each kind of caller gets exactly the rights it needs: a publish token publishes and
+nothing else, so handing it to every kernel the server starts gives a kernel no way
+to read streams or reach any Jupyter API it could not already reach.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import parse_qsl, urlencode
+
+from tornado.httputil import HTTPServerRequest
+
+_AUTH_HEADER: Final = re.compile(r"(?:token|bearer)\s+(\S+)\s*$", re.IGNORECASE)
+
+Kind = Literal["user", "publisher"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller. ``name`` keys per-user limits; it is never a secret."""
+
+    kind: Kind
+    name: str
+
+
+class PublishToken:
+    """The server's publish-only token, handed to the kernels it starts.
+
+    Drawn fresh at every start: it lives as long as the server does, and a kernel from
+    before a restart gets a new one when it is restarted.
+    """
+
+    def __init__(self, value: str | None = None) -> None:
+        self._value = value or secrets.token_urlsafe(32)
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def matches(self, candidate: str) -> bool:
+        # Constant time: the comparison must not tell an attacker how much of a guess was right.
+        return hmac.compare_digest(candidate.encode(), self._value.encode())
+
+    def __repr__(self) -> str:
+        return "PublishToken(<hidden>)"
+
+
+def bearer_token(request: HTTPServerRequest) -> str | None:
+    """The token of an ``Authorization: token X`` (or ``Bearer X``) header, if any."""
+    header = request.headers.get("Authorization", "")
+    match = _AUTH_HEADER.fullmatch(header.strip())
+    return match.group(1) if match else None
+
+
+_SECRET_PARAMS: Final = frozenset({"token", "_xsrf"})
+
+
+def scrub_uri(uri: str) -> str:
+    """``uri`` with the values of secret query parameters replaced, fit for a log line."""
+    path, sep, query = uri.partition("?")
+    if not sep:
+        return uri
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return (
+        path
+        + "?"
+        + urlencode(
+            [(k, "[secret]" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="[]/*"
+        )
+    )

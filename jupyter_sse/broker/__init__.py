@@ -1,0 +1,14 @@
+"""Brokers: where events are stored and from where they fan out."""
+
+from .base import Broker, BrokerUnavailable, ChannelInfo, Health, Subscriber, subscription
+from .memory import MemoryBroker
+
+__all__ = [
+    "Broker",
+    "BrokerUnavailable",
+    "ChannelInfo",
+    "Health",
+    "MemoryBroker",
+    "Subscriber",
+    "subscription",
+]

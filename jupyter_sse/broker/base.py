@@ -1,0 +1,122 @@
+"""The ``Broker`` protocol that handlers depend on, and the pieces every broker shares.
+
+A broker owns three things: the history (for resume), the latest state per channel
+(for snapshots) and the fan-out to the connections of this process. Handlers only
+ever see this protocol, so the embedded and the Redis broker cannot drift apart
+without the shared test suite noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Literal, NotRequired, Protocol, TypedDict
+
+from ..protocol import EventIn, dumps, encode, envelope_json, pattern_matches
+
+
+class Subscriber(Protocol):
+    """One SSE connection as a broker sees it.
+
+    ``deliver`` is called on the event loop thread with bytes already encoded for the
+    wire; it must not block and must not raise. The same ``bytes`` object is handed
+    to every subscriber of an event: it was encoded once.
+    """
+
+    @property
+    def patterns(self) -> Sequence[str]: ...
+
+    def deliver(self, frame: bytes) -> None: ...
+
+
+class Health(TypedDict):
+    """What ``GET sse/health`` reports."""
+
+    broker: str
+    state: Literal["ok", "degraded"]
+    reason: NotRequired[str]
+    connections: NotRequired[int]
+
+
+class ChannelInfo(TypedDict):
+    """One row of ``GET sse/channels``."""
+
+    channel: str
+    subscribers: int
+    events: int
+    last_event: float | None
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot take a publish right now (e.g. Redis is down); nothing was written."""
+
+
+class Broker(Protocol):
+    """What the handlers need from a broker, whichever one is configured."""
+
+    kind: str
+
+    async def start(self) -> None:
+        """Open connections and background tasks. Must not fail when a backend is down."""
+
+    async def close(self) -> None:
+        """Stop background tasks and release connections."""
+
+    def health(self) -> Health:
+        """Current state, cheap enough to call on every request."""
+
+    async def publish(self, events: Sequence[EventIn]) -> list[str]:
+        """Store and fan out already validated events, all or none; return their ids."""
+
+    async def subscribe(self, subscriber: Subscriber, cursor: str | None) -> None:
+        """Register ``subscriber`` and deliver its first frames.
+
+        With no cursor: one ``snapshot`` per channel. With a cursor the history still
+        covers: every missed event, in order, once. Otherwise ``reset`` then snapshots.
+        Live events follow with no gap and no duplicate between the two.
+        """
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove ``subscriber`` at once; safe to call twice."""
+
+    async def channels(self) -> list[ChannelInfo]:
+        """Every channel the broker knows, with its local subscriber count."""
+
+
+@asynccontextmanager
+async def subscription(
+    broker: Broker, subscriber: Subscriber, cursor: str | None
+) -> AsyncIterator[None]:
+    """Subscribe for the duration of a ``with`` block; always unsubscribes on the way out."""
+    try:
+        await broker.subscribe(subscriber, cursor)
+        yield
+    finally:
+        broker.unsubscribe(subscriber)
+
+
+def event_frame(cursor: str, channel: str, type_: str, ts: float, data_json: str) -> bytes:
+    """The wire bytes of one published event, encoded once for all its subscribers."""
+    return encode(id=cursor, event=type_, data=envelope_json(channel, type_, ts, data_json))
+
+
+def snapshot_frame(cursor: str, channel: str, ts: float, state: object) -> bytes:
+    """A ``snapshot`` event: the latest state of ``channel`` as of ``cursor``."""
+    return encode(
+        id=cursor, event="snapshot", data=envelope_json(channel, "snapshot", ts, dumps(state))
+    )
+
+
+def reset_frame(ts: float, reason: str) -> bytes:
+    """A ``reset`` event. It carries no id: the snapshots that follow carry the new cursor."""
+    return encode(event="reset", data=envelope_json("*", "reset", ts, dumps({"reason": reason})))
+
+
+def matching(patterns: Sequence[str], channels: Sequence[str]) -> list[str]:
+    """The channels (in the given order) covered by any of ``patterns``."""
+    return [c for c in channels if any(pattern_matches(p, c) for p in patterns)]
+
+
+def explicit_channels(patterns: Sequence[str]) -> list[str]:
+    """The plain channel names (not ``*`` patterns) of a subscription."""
+    return [p for p in patterns if not p.endswith("*")]

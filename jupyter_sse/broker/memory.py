@@ -1,0 +1,212 @@
+"""The embedded broker: history, latest state and fan-out inside one server process.
+
+Everything runs on the event loop thread and no method awaits between reading the
+history and registering a subscriber, so a resume can never miss or repeat an event
+published meanwhile: there is no "meanwhile".
+"""
+
+from __future__ import annotations
+
+import heapq
+import secrets
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from ..protocol import EventIn, dumps
+from .base import (
+    ChannelInfo,
+    Health,
+    Subscriber,
+    event_frame,
+    explicit_channels,
+    matching,
+    reset_frame,
+    snapshot_frame,
+)
+from .routing import Router
+from .state import ChannelState
+
+# A publisher's idempotency keys are remembered this many at a time: enough to cover
+# the batches a publisher may retry after a lost response, small enough to ignore.
+DEDUPE_KEYS = 65536
+
+
+class _Stored(NamedTuple):
+    seq: int
+    ts: float
+    frame: bytes
+
+
+class _Channel:
+    __slots__ = ("events", "evicted", "history", "last_ts", "state")
+
+    def __init__(self, history_size: int) -> None:
+        self.history: deque[_Stored] = deque()
+        self.state = ChannelState()
+        self.events = 0  # published since start; history holds at most history_size of them
+        self.evicted = 0  # highest seq that left the history: a cursor below it has a gap
+        self.last_ts: float | None = None
+
+
+class MemoryBroker:
+    """The default broker: no dependencies, one process.
+
+    Cursors are ``"<epoch>-<seq>"``: ``seq`` counts every event of the broker, so one
+    number orders all channels of a connection; ``epoch`` is drawn at start, so a cursor
+    from before a server restart is recognised as foreign and answered with ``reset``.
+    """
+
+    kind = "memory"
+
+    def __init__(self, *, history_size: int = 1000, history_ttl: float = 3600.0) -> None:
+        self.history_size = history_size
+        self.history_ttl = history_ttl
+        self.epoch = secrets.token_hex(4)
+        self._seq = 0
+        self._channels: dict[str, _Channel] = {}
+        self._router = Router()
+        self._dedupe: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    async def start(self) -> None:
+        """Nothing to open: the broker lives in this process."""
+
+    async def close(self) -> None:
+        """Drop every subscriber; their connections are closed by the app."""
+        self._router.clear()
+
+    def health(self) -> Health:
+        return {"broker": self.kind, "state": "ok"}
+
+    # --- publish ----------------------------------------------------------------------
+
+    async def publish(self, events: Sequence[EventIn]) -> list[str]:
+        ids: list[str] = []
+        now = time.time()
+        for event in events:
+            channel = event["channel"]
+            key = event.get("id")
+            if key is not None:
+                seen = self._dedupe.get((channel, key))
+                if seen is not None:
+                    ids.append(seen)
+                    continue
+            cursor = self._append(channel, event["type"], event["data"], now)
+            if key is not None:
+                self._remember(channel, key, cursor)
+            ids.append(cursor)
+        return ids
+
+    def _append(self, channel: str, type_: str, data: object, ts: float) -> str:
+        self._seq += 1
+        cursor = f"{self.epoch}-{self._seq}"
+        frame = event_frame(cursor, channel, type_, ts, dumps(data))
+        ch = self._channels.get(channel)
+        if ch is None:
+            ch = self._channels[channel] = _Channel(self.history_size)
+        ch.history.append(_Stored(self._seq, ts, frame))
+        ch.events += 1
+        ch.last_ts = ts
+        ch.state.apply(type_, data, ts)
+        self._trim(ch, ts)
+        for subscriber in self._router.targets(channel):
+            subscriber.deliver(frame)
+        return cursor
+
+    def _trim(self, ch: _Channel, now: float) -> None:
+        history = ch.history
+        while len(history) > self.history_size:
+            ch.evicted = history.popleft().seq
+        if self.history_ttl > 0:
+            oldest = now - self.history_ttl
+            while history and history[0].ts < oldest:
+                ch.evicted = history.popleft().seq
+
+    def _remember(self, channel: str, key: str, cursor: str) -> None:
+        self._dedupe[(channel, key)] = cursor
+        if len(self._dedupe) > DEDUPE_KEYS:
+            self._dedupe.popitem(last=False)
+
+    # --- subscribe --------------------------------------------------------------------
+
+    async def subscribe(self, subscriber: Subscriber, cursor: str | None) -> None:
+        # No await below: replay and registration happen in one step of the loop.
+        for frame in self._first_frames(subscriber.patterns, cursor):
+            subscriber.deliver(frame)
+        self._router.add(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._router.remove(subscriber)
+
+    def _first_frames(self, patterns: Sequence[str], cursor: str | None) -> Iterator[bytes]:
+        now = time.time()
+        names = matching(patterns, list(self._channels))
+        if cursor is not None:
+            after, reason = self._parse_cursor(cursor)
+            if reason is None:
+                for name in names:
+                    ch = self._channels[name]
+                    self._trim(ch, now)
+                    if ch.evicted > after:
+                        reason = f"history of {name!r} no longer reaches back to the cursor"
+                        break
+            if reason is None:
+                yield from self._replay(names, after)
+                return
+            yield reset_frame(now, reason)
+        yield from self._snapshots(patterns, names, now)
+
+    def _parse_cursor(self, cursor: str) -> tuple[int, str | None]:
+        epoch, _, seq = cursor.rpartition("-")
+        if epoch != self.epoch or not seq.isdigit():
+            return 0, "the cursor is from another stream (the server restarted)"
+        after = int(seq)
+        if after > self._seq:
+            return 0, "the cursor is ahead of this stream"
+        return after, None
+
+    def _replay(self, names: list[str], after: int) -> Iterator[bytes]:
+        # Each channel's history is sorted by seq; merging them yields the missed events
+        # in the order they were published, across every channel of the connection.
+        tails = [_after(self._channels[n].history, after) for n in names]
+        for stored in heapq.merge(*tails, key=lambda s: s.seq):
+            yield stored.frame
+
+    def _snapshots(self, patterns: Sequence[str], names: list[str], now: float) -> Iterator[bytes]:
+        cursor = f"{self.epoch}-{self._seq}"
+        # A named channel always gets a snapshot, even an empty one, so a viewer knows
+        # it is loaded before the first event; a pattern gets one per known channel.
+        wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
+        for name in wanted:
+            ch = self._channels.get(name)
+            state = ch.state.snapshot() if ch is not None else {}
+            yield snapshot_frame(cursor, name, now, state)
+
+    # --- introspection ----------------------------------------------------------------
+
+    async def channels(self) -> list[ChannelInfo]:
+        return [
+            {
+                "channel": name,
+                "subscribers": self._router.count(name),
+                "events": ch.events,
+                "last_event": ch.last_ts,
+            }
+            for name, ch in sorted(self._channels.items())
+        ]
+
+    def subscriber_count(self) -> int:
+        """Connections registered with this broker (tests and health read it)."""
+        return len(self._router)
+
+
+def _after(history: deque[_Stored], seq: int) -> list[_Stored]:
+    # Walk from the newest end: a resume usually misses only the last few events.
+    out: list[_Stored] = []
+    for stored in reversed(history):
+        if stored.seq <= seq:
+            break
+        out.append(stored)
+    out.reverse()
+    return out

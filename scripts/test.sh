@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every check and test: lint, types, JS unit tests, Python tests, browser tests.
+# Installs what is missing first (Python deps, npm deps, the JS build, redis-server and
+# chromium from Debian's packages). Exits non-zero on the first failure.
+set -euo pipefail
+export JSSE_SETUP_TEST=1
+source "$(dirname "$0")/setup.sh"
+apt_install redis-server:redis-server chromium:chromium
+cd "$ROOT"
+
+step() { echo; echo "== $*"; }
+
+step "ruff"
+"$VENV/bin/ruff" check jupyter_sse tests bench examples
+"$VENV/bin/ruff" format --check jupyter_sse tests bench examples
+
+step "mypy --strict"
+"$VENV/bin/mypy" --strict jupyter_sse
+
+step "js: install, type-check, unit tests, build"
+(cd js && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+  && npm run --silent check && npm test --silent && npm run --silent build)
+
+step "pytest"
+"$VENV/bin/pytest" "$@"

@@ -17,6 +17,7 @@ from .broker.base import Broker
 from .broker.memory import MemoryBroker
 from .handlers import routes
 from .services import Limits, Services
+from .viewer import ViewerSecret, default_secret_file
 
 STOP_TIMEOUT = 5.0  # seconds stop_extension may take before the server moves on
 
@@ -84,6 +85,19 @@ class SSEApp(ExtensionApp):
         help="""Events per second one caller may publish, with bursts of one second's worth
         (default 0 = no limit). Over it, publish answers 429 with Retry-After.""",
     )
+    viewer_secret = Unicode(
+        "",
+        config=True,
+        help="""Secret that signs viewer tokens. Empty (the default): a random secret kept in
+        `viewer_secret_file`. Changing it revokes every viewer token issued before.""",
+    )
+    viewer_secret_file = Unicode(
+        "",
+        config=True,
+        help="""File holding the viewer-token secret, created 0600 when missing. Default:
+        `jupyter_sse_viewer_secret` in the Jupyter data dir, so links survive restarts.
+        `jupyter sse rotate-secret` replaces it and revokes every viewer token.""",
+    )
     viewer_token_ttl_max = Float(
         7 * 24 * 3600.0,
         config=True,
@@ -129,8 +143,13 @@ class SSEApp(ExtensionApp):
                 max_connections_per_user=self.max_connections_per_user,
                 client_buffer_bytes=self.client_buffer_bytes,
                 publish_rate_limit=self.publish_rate_limit,
+                viewer_token_ttl_max=self.viewer_token_ttl_max,
             ),
             PublishToken(),
+            ViewerSecret(
+                Path(self.viewer_secret_file or default_secret_file()),
+                self.viewer_secret.encode() or None,
+            ),
             self.log,
         )
         self._inject_kernel_env()

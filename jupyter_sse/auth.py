@@ -2,7 +2,8 @@
 
 Each kind of caller gets exactly the rights it needs: a publish token publishes and
 nothing else, so handing it to every kernel the server starts gives a kernel no way
-to read streams or reach any Jupyter API it could not already reach.
+to read streams or reach any Jupyter API it could not already reach; a viewer token
+reads its own channels and nothing else.
 """
 
 from __future__ import annotations
@@ -16,17 +17,26 @@ from urllib.parse import parse_qsl, urlencode
 
 from tornado.httputil import HTTPServerRequest
 
+from .protocol import scope_covers
+
 _AUTH_HEADER: Final = re.compile(r"(?:token|bearer)\s+(\S+)\s*$", re.IGNORECASE)
 
-Kind = Literal["user", "publisher"]
+Kind = Literal["user", "publisher", "viewer"]
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller. ``name`` keys per-user limits; it is never a secret."""
+    """An authenticated caller. ``name`` keys per-user limits; it is never a secret.
+
+    ``scope`` is set for viewers only: the channel names and patterns they may read.
+    """
 
     kind: Kind
     name: str
+    scope: tuple[str, ...] | None = None
+
+    def may_read(self, pattern: str) -> bool:
+        return self.scope is None or scope_covers(list(self.scope), pattern)
 
 
 class PublishToken:

@@ -16,6 +16,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
+from . import viewer as viewers
 from .auth import Kind, Principal, bearer_token, scrub_uri
 from .broker.base import BrokerUnavailable, subscription
 from .errors import SSEValueError
@@ -94,22 +95,40 @@ class SSEHandler(JupyterHandler):
 
     async def authorize(self, *allowed: Kind) -> Principal:
         """The caller, if it is one of ``allowed`` kinds and has the right; else 401/403."""
+        principal = await self._identify()
+        if principal.kind not in allowed:
+            reasons = {
+                "publisher": "a publish token may only publish",
+                "viewer": "a viewer token may only read its own channels",
+            }
+            raise web.HTTPError(403, reasons.get(principal.kind, "not allowed for this caller"))
+        return principal
+
+    async def _identify(self) -> Principal:
         token = bearer_token(self.request)
         if token is not None and self.services.publish_token.matches(token):
-            if "publisher" not in allowed:
-                raise web.HTTPError(403, "a publish token may only publish")
             return Principal("publisher", "publisher")
         user = self.current_user
-        if user is None:
-            raise web.HTTPError(
-                401, "authentication required: send 'Authorization: token <token>' or log in"
-            )
-        if "user" not in allowed:
-            raise web.HTTPError(403, "not allowed for this caller")
-        action = "read" if self.request.method in ("GET", "HEAD") else "write"
-        if not await ensure_async(self.authorizer.is_authorized(self, user, action, AUTH_RESOURCE)):
-            raise web.HTTPError(403, f"not authorized to {action} {AUTH_RESOURCE}")
-        return Principal("user", user.username)
+        if user is not None:
+            action = "read" if self.request.method in ("GET", "HEAD") else "write"
+            allowed = self.authorizer.is_authorized(self, user, action, AUTH_RESOURCE)
+            if not await ensure_async(allowed):
+                raise web.HTTPError(403, f"not authorized to {action} {AUTH_RESOURCE}")
+            return Principal("user", user.username)
+        candidate = (
+            (token if token is not None and token.startswith(viewers.PREFIX) else None)
+            or self.get_query_argument("token", None)
+            or self.get_cookie(viewers.COOKIE)
+        )
+        if candidate is not None and candidate.startswith(viewers.PREFIX):
+            try:
+                grant = viewers.verify(self.services.viewer_secret.current(), candidate)
+            except viewers.InvalidToken as e:
+                raise web.HTTPError(403, f"viewer token refused: {e}") from None
+            return Principal("viewer", f"viewer:{grant.nonce}", grant.channels)
+        raise web.HTTPError(
+            401, "authentication required: send 'Authorization: token <token>' or log in"
+        )
 
 
 class StreamHandler(SSEHandler):
@@ -119,8 +138,11 @@ class StreamHandler(SSEHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        principal = await self.authorize("user")
+        principal = await self.authorize("user", "viewer")
         patterns = self._patterns()
+        refused = [p for p in patterns if not principal.may_read(p)]
+        if refused:
+            raise web.HTTPError(403, f"this viewer token does not cover {refused}")
         cursor = self._cursor()
         limits = self.services.limits
         connections = self.services.connections
@@ -219,8 +241,9 @@ class ChannelsHandler(SSEHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        await self.authorize("user")
-        self.write_json(await self.services.broker.channels())
+        principal = await self.authorize("user", "viewer")
+        rows = await self.services.broker.channels()
+        self.write_json([row for row in rows if principal.may_read(row["channel"])])
 
 
 class HealthHandler(SSEHandler):
@@ -234,12 +257,18 @@ class HealthHandler(SSEHandler):
         self.write_json(health)
 
 
-def routes(services: Services) -> list[tuple[str, type[SSEHandler], dict[str, Any]]]:
+def routes(services: Services) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
     """The extension's routes, relative to the server's base_url."""
+    # Imported here: the dashboard module needs the handlers above.
+    from .dashboard import DashboardHandler, StaticHandler, TokensHandler, static_dir
+
     kwargs = {"services": services}
     return [
         (r"/sse/stream", StreamHandler, kwargs),
         (r"/sse/publish", PublishHandler, kwargs),
         (r"/sse/channels", ChannelsHandler, kwargs),
         (r"/sse/health", HealthHandler, kwargs),
+        (r"/sse/tokens", TokensHandler, kwargs),
+        (r"/sse/dashboard", DashboardHandler, kwargs),
+        (r"/sse/static/(.*)", StaticHandler, {"path": str(static_dir())}),
     ]

@@ -12,6 +12,7 @@ from .auth import PublishToken
 from .broker.base import Broker
 from .limits import TokenBuckets
 from .stream import Connections
+from .viewer import ViewerSecret
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +26,24 @@ class Limits:
     max_connections_per_user: int
     client_buffer_bytes: int
     publish_rate_limit: float
+    viewer_token_ttl_max: float
 
 
 class Services:
-    """Broker, open connections, publish token and limits of one server."""
+    """Broker, open connections, tokens and limits of one server."""
 
     def __init__(
-        self, broker: Broker, limits: Limits, publish_token: PublishToken, log: logging.Logger
+        self,
+        broker: Broker,
+        limits: Limits,
+        publish_token: PublishToken,
+        viewer_secret: ViewerSecret,
+        log: logging.Logger,
     ) -> None:
         self.broker = broker
         self.limits = limits
         self.publish_token = publish_token
+        self.viewer_secret = viewer_secret
         self.log = log
         self.connections = Connections()
         self.rate = TokenBuckets(limits.publish_rate_limit)

@@ -1,0 +1,74 @@
+"""``jupyter sse``: share links and secret rotation from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import SSEError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jupyter sse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    share_cmd = commands.add_parser("share", help="print a read-only dashboard link")
+    share_cmd.add_argument("channels", nargs="+", help="channel names or patterns like 'train/*'")
+    share_cmd.add_argument("--ttl", default="1h", help="lifetime: seconds or 90s/15m/2h/7d")
+    share_cmd.add_argument("--url", help="server URL (default: the newest running server)")
+    share_cmd.add_argument("--token", help="Jupyter token of that server")
+
+    rotate = commands.add_parser(
+        "rotate-secret", help="replace the viewer secret: every viewer link stops working"
+    )
+    rotate.add_argument("--file", type=Path, help="secret file (default: the server's default)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "share":
+            return _share(args)
+        return _rotate(args)
+    except SSEError as e:
+        print(f"jupyter sse: {e}", file=sys.stderr)
+        return 1
+
+
+def _share(args: argparse.Namespace) -> int:
+    from .share import share
+
+    url, token = args.url, args.token
+    if url is None:
+        server = _newest_server()
+        url, token = server["url"], token or server.get("token", "")
+    print(share(args.channels, args.ttl, server_url=url, token=token or "").url)
+    return 0
+
+
+def _newest_server() -> dict[str, Any]:
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    files = sorted(
+        Path(jupyter_runtime_dir()).glob("jpserver-*.json"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    if not files:
+        raise SSEError("no running Jupyter server found; pass --url and --token")
+    info: dict[str, Any] = json.loads(files[0].read_text())
+    return info
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from .viewer import ViewerSecret, default_secret_file
+
+    path = args.file or default_secret_file()
+    ViewerSecret(path).rotate()
+    print(f"viewer secret replaced in {path}: every viewer link issued before is revoked")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -37,7 +37,8 @@ def test_demo_streams_a_training_run() -> None:
         match = re.search(r"curl -N -H 'Authorization: token (\w+)' '([^']+)'", printed)
         assert match, printed
         token, url = match.groups()
-        assert "Dashboard (viewer):" in printed and "token=sv1." in printed
+        assert "Dashboard (viewer):" in printed
+        assert "token=sv1." in printed
         types: set[str] = set()
         with httpx.stream("GET", url, headers={"Authorization": f"token {token}"}, timeout=20) as s:
             for line in s.iter_lines():

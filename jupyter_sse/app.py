@@ -88,15 +88,16 @@ class SSEApp(ExtensionApp):
     viewer_secret = Unicode(
         "",
         config=True,
-        help="""Secret that signs viewer tokens. Empty (the default): a random secret kept in
-        `viewer_secret_file`. Changing it revokes every viewer token issued before.""",
+        help="""Secret that signs viewer tokens and derives the publish token. Empty (the
+        default): a random secret kept in `viewer_secret_file`. Changing it revokes every
+        viewer link and publish token issued before. Servers sharing a Redis should share it.""",
     )
     viewer_secret_file = Unicode(
         "",
         config=True,
-        help="""File holding the viewer-token secret, created 0600 when missing. Default:
-        `jupyter_sse_viewer_secret` in the Jupyter data dir, so links survive restarts.
-        `jupyter sse rotate-secret` replaces it and revokes every viewer token.""",
+        help="""File holding the server secret, created 0600 when missing. Default:
+        `jupyter_sse_viewer_secret` in the Jupyter data dir, so links and publish tokens
+        survive restarts. `jupyter sse rotate-secret` replaces it and revokes them all.""",
     )
     viewer_token_ttl_max = Float(
         7 * 24 * 3600.0,
@@ -133,6 +134,10 @@ class SSEApp(ExtensionApp):
         return self.serverapp
 
     def initialize_settings(self) -> None:
+        secret = ViewerSecret(
+            Path(self.viewer_secret_file or default_secret_file()),
+            self.viewer_secret.encode() or None,
+        )
         self.services = Services(
             self._make_broker(),
             Limits(
@@ -145,11 +150,8 @@ class SSEApp(ExtensionApp):
                 publish_rate_limit=self.publish_rate_limit,
                 viewer_token_ttl_max=self.viewer_token_ttl_max,
             ),
-            PublishToken(),
-            ViewerSecret(
-                Path(self.viewer_secret_file or default_secret_file()),
-                self.viewer_secret.encode() or None,
-            ),
+            PublishToken(secret.current),
+            secret,
             self.log,
         )
         self._inject_kernel_env()

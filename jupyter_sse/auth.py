@@ -8,9 +8,11 @@ reads its own channels and nothing else.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import parse_qsl, urlencode
@@ -40,22 +42,29 @@ class Principal:
 
 
 class PublishToken:
-    """The server's publish-only token, handed to the kernels it starts.
+    """The publish-only token handed to the kernels a server starts.
 
-    Drawn fresh at every start: it lives as long as the server does, and a kernel from
-    before a restart gets a new one when it is restarted.
+    Derived from the server secret rather than drawn at start, so that a script given
+    ``JUPYTER_SSE_TOKEN`` keeps publishing across a server restart, and servers that
+    share a secret (and a Redis) accept each other's publishers. Rotating the secret
+    replaces it.
     """
 
-    def __init__(self, value: str | None = None) -> None:
-        self._value = value or secrets.token_urlsafe(32)
+    def __init__(self, secret: Callable[[], bytes]) -> None:
+        self._secret = secret
+        self._cache: tuple[bytes, str] | None = None
 
     @property
     def value(self) -> str:
-        return self._value
+        secret = self._secret()
+        if self._cache is None or self._cache[0] != secret:
+            digest = hmac.new(secret, b"jupyter-sse publish token v1", hashlib.sha256).digest()
+            self._cache = (secret, "sp1." + base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+        return self._cache[1]
 
     def matches(self, candidate: str) -> bool:
         # Constant time: the comparison must not tell an attacker how much of a guess was right.
-        return hmac.compare_digest(candidate.encode(), self._value.encode())
+        return hmac.compare_digest(candidate.encode(), self.value.encode())
 
     def __repr__(self) -> str:
         return "PublishToken(<hidden>)"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -68,6 +66,10 @@ def share(
         found = find_jupyter_server()
         server_url = server_url or found["url"]
         token = token if token is not None else found["token"]
+    # Imported here: `import jupyter_sse` runs in every kernel, sharing rarely.
+    import urllib.error
+    import urllib.request
+
     body = json.dumps({"channels": names, "ttl": parse_duration(ttl)}).encode()
     request = urllib.request.Request(
         server_url.rstrip("/") + "/sse/tokens",
@@ -101,7 +103,7 @@ def find_jupyter_server() -> dict[str, Any]:
     )
 
 
-def _reason(error: urllib.error.HTTPError) -> str:
+def _reason(error: Any) -> str:  # urllib.error.HTTPError, not imported at module level
     try:
         return str(json.loads(error.read())["error"])
     except (ValueError, KeyError, OSError):

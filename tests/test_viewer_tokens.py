@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_sse.auth import Principal
+from jupyter_sse.auth import Principal, PublishToken
 from jupyter_sse.errors import SSEValueError
 from jupyter_sse.viewer import InvalidToken, ViewerSecret, mint, verify
 
@@ -81,3 +81,17 @@ def test_secret_file_persists_and_rotation_revokes(tmp_path: Path) -> None:
     ViewerSecret(path).rotate()  # e.g. `jupyter sse rotate-secret` from another process
     with pytest.raises(InvalidToken, match="signature"):
         verify(first.current(), token)  # the running server re-reads the changed file
+
+
+def test_publish_token_survives_restart_and_follows_rotation(tmp_path: Path) -> None:
+    """A script's JUPYTER_SSE_TOKEN must keep working after the server restarts."""
+    path = tmp_path / "secret"
+    before = PublishToken(ViewerSecret(path).current)
+    after_restart = PublishToken(ViewerSecret(path).current)
+    assert before.value == after_restart.value
+    assert before.value.startswith("sp1.")
+    assert "hidden" in repr(before)
+    old = before.value
+    ViewerSecret(path).rotate()
+    assert before.value != old  # the running server follows the rotated file
+    assert not before.matches(old)

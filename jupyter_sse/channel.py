@@ -1,0 +1,386 @@
+"""``Channel``: one named stream and the built-in events a notebook publishes to it.
+
+``sse.channel("train/run-1")`` is cheap and holds no state of its own: every call
+goes to a publisher (the process's default one unless another was given), so
+channels can be created wherever they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import (
+    Any,
+    Final,
+    Generic,
+    Literal,
+    SupportsFloat,
+    SupportsIndex,
+    TypeVar,
+    cast,
+    overload,
+)
+
+from .errors import SSEError, SSEValueError
+from .protocol import Variant, check_channel
+from .publisher import Publisher, default_publisher
+
+T = TypeVar("T")
+Level = Literal["debug", "info", "success", "warning", "error"]
+MimeBundle = dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]
+
+log = logging.getLogger("jupyter_sse")
+
+SMOOTHING: Final = 0.3  # weight of the latest interval in the rate (tqdm's default)
+CHECKS_PER_INTERVAL: Final = 4  # clock reads per min_interval, once the pace is known
+MAX_ERROR_CHARS: Final = 1000
+
+# Process-wide, so that two bars of one channel never share a key by accident.
+_auto_keys = itertools.count(1)
+
+
+class Channel:
+    """A named stream: ``metric``, ``status``, ``progress``, ``notify``, ``table``, ``log``.
+
+    Shown as the last value of a notebook cell, a channel displays its live view.
+    """
+
+    __slots__ = ("_publisher", "name")
+
+    def __init__(self, name: str, *, publisher: Publisher | None = None) -> None:
+        self.name = check_channel(name)
+        self._publisher = publisher
+
+    @property
+    def publisher(self) -> Publisher:
+        """The publisher this channel sends through."""
+        return self._publisher if self._publisher is not None else default_publisher()
+
+    def publish(self, type: str, data: Any) -> None:
+        """Queue an event of any ``type``; never blocks (see ``Publisher.publish``)."""
+        self.publisher.publish(self.name, type, data)
+
+    def metric(self, step: SupportsFloat | SupportsIndex | None = None, **values: Any) -> None:
+        """One point per value on the channel's chart: ``ch.metric(step=3, loss=0.2)``.
+
+        NaN and infinite values are sent as null (a gap in the line); numpy and torch
+        scalars are converted with ``float()``.
+        """
+        if not values:
+            raise SSEValueError(
+                "metric() needs at least one value, e.g. ch.metric(step=1, loss=0.5)"
+            )
+        data: dict[str, Any] = {"values": {k: _plain(v) for k, v in values.items()}}
+        if step is not None:
+            data["step"] = _plain(step)
+        self.publisher.publish(self.name, "metric", data)
+
+    def status(self, key: str, value: Any, variant: Variant | None = None) -> None:
+        """Set the badge ``key`` to ``value``; ``variant`` colours it."""
+        data: dict[str, Any] = {"key": key, "value": value}
+        if variant is not None:
+            data["variant"] = variant
+        self.publisher.publish(self.name, "status", data)
+
+    @overload
+    def progress(
+        self,
+        iterable: Iterable[T],
+        total: float | None = None,
+        label: str | None = None,
+        key: str | None = None,
+        *,
+        min_interval: float = 0.1,
+    ) -> Progress[T]: ...
+
+    @overload
+    def progress(
+        self,
+        iterable: None = None,
+        total: float | None = None,
+        label: str | None = None,
+        key: str | None = None,
+        *,
+        min_interval: float = 0.1,
+    ) -> Progress[Any]: ...
+
+    def progress(
+        self,
+        iterable: Iterable[T] | None = None,
+        total: float | None = None,
+        label: str | None = None,
+        key: str | None = None,
+        *,
+        min_interval: float = 0.1,
+    ) -> Progress[T] | Progress[Any]:
+        """A progress bar, tqdm-style: wrap an iterable, or use ``with`` and ``update()``.
+
+        ``total`` defaults to ``len(iterable)``; ``key`` (which bar) to ``label``, else
+        a new key. Updates are sent at most every ``min_interval`` seconds, and a final
+        one with ``done`` when the loop or ``with`` block ends. Only the ``with`` form
+        can tell that the block raised, and then sends the error too::
+
+            with ch.progress(loader, label="epoch 1") as bar:
+                for batch in bar:
+                    ...
+        """
+        return Progress(self, iterable, total, label, key, min_interval=min_interval)
+
+    def notify(self, message: str, title: str | None = None, level: Level | None = None) -> None:
+        """A toast for everyone watching the channel."""
+        data: dict[str, Any] = {"message": message}
+        if title is not None:
+            data["title"] = title
+        if level is not None:
+            data["level"] = level
+        self.publisher.publish(self.name, "notify", data)
+
+    def table(self, name: str) -> Table:
+        """The live table ``name`` of this channel: ``ch.table("results").append(row)``."""
+        return Table(self, name)
+
+    def log(self, text: str, level: Level | None = None) -> None:
+        """One log line."""
+        data: dict[str, Any] = {"text": text}
+        if level is not None:
+            data["level"] = level
+        self.publisher.publish(self.name, "log", data)
+
+    def __repr__(self) -> str:
+        return f"Channel({self.name!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> MimeBundle | None:
+        """The live view of this channel when shown in a notebook; text elsewhere."""
+        try:
+            # Imported on display only: widgets need anywidget, which kernels that merely
+            # publish should not pay for (or even have installed).
+            widgets = importlib.import_module("jupyter_sse.widgets")
+        except ImportError:
+            return {"text/plain": repr(self)}
+        view = widgets.LiveView([self.name])
+        return cast("MimeBundle | None", view._repr_mimebundle_(**kwargs))
+
+
+class Table:
+    """A live table of a channel; each ``append`` adds a row for every viewer."""
+
+    __slots__ = ("channel", "name")
+
+    def __init__(self, channel: Channel, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise SSEValueError(f"a table name must be a non-empty string, got {name!r}")
+        self.channel = channel
+        self.name = name
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        """Add ``row`` (column name -> value); NaN becomes null, numpy scalars plain."""
+        if not isinstance(row, Mapping):
+            raise SSEValueError(f"a table row must be a mapping of column -> value, got {row!r}")
+        # Rows come from results (often a DataFrame row): a NaN score or a numpy int
+        # must not make the whole row unsendable.
+        plain = {str(k): _plain(v) for k, v in row.items()}
+        self.channel.publish("table", {"table": self.name, "row": plain})
+
+    def extend(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """``append`` each of ``rows``, in order."""
+        for row in rows:
+            self.append(row)
+
+
+class Progress(Generic[T]):
+    """A throttled progress bar (see ``Channel.progress``).
+
+    ``clock`` (seconds, monotonic) exists for tests and simulations.
+    """
+
+    def __init__(
+        self,
+        channel: Channel,
+        iterable: Iterable[T] | None = None,
+        total: float | None = None,
+        label: str | None = None,
+        key: str | None = None,
+        *,
+        min_interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if total is None and iterable is not None:
+            try:
+                total = len(iterable)  # type: ignore[arg-type]
+            except (TypeError, AttributeError):
+                total = None
+        if label is not None and not isinstance(label, str):
+            raise SSEValueError(f"progress label must be a string, got {label!r}")
+        if key is not None and (not isinstance(key, str) or not key):
+            raise SSEValueError(f"progress key must be a non-empty string, got {key!r}")
+        if min_interval < 0:
+            raise SSEValueError(
+                f"min_interval is in seconds and may not be negative: {min_interval}"
+            )
+        self.channel = channel
+        self.iterable = iterable
+        self.total = total
+        self.label = label
+        self.key = key or label or f"progress-{next(_auto_keys)}"
+        self.min_interval = min_interval
+        self.n: float = 0
+        self.rate: float | None = None  # items per second, smoothed
+        self.closed = False
+        self._clock = clock
+        self.start_t = self._last_t = self._check_t = clock()
+        self._last_n: float = 0  # n at the last event sent
+        self._check_n: float = 0  # n at the last clock read
+        # The clock is read only when n reaches _next_check: like tqdm's miniters, the
+        # step adapts to the pace so that a fast loop pays a compare per item, not a
+        # clock read, and a slow one still updates every min_interval.
+        self._next_check: float = 1
+        self._managed = False
+        self._send()  # the bar appears at once, at 0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate, when the total is known."""
+        if self.total is None or not self.rate:
+            return None
+        return max(0.0, (self.total - self.n) / self.rate)
+
+    def __iter__(self) -> Iterator[T]:
+        if self.iterable is None:
+            raise TypeError("this progress wraps no iterable: call update(n) instead")
+        n, next_check = self.n, self._next_check
+        try:
+            for item in self.iterable:
+                yield item
+                n += 1
+                if n >= next_check:
+                    self.n = n
+                    self._tick()
+                    next_check = self._next_check
+        except GeneratorExit:
+            # The loop was left early (break, or an exception in its body, which a
+            # generator cannot see). Inside `with`, __exit__ knows which and ends the bar.
+            self.n = n
+            if not self._managed:
+                self.close()
+            raise
+        except BaseException as e:
+            self.n = n  # the iterable itself raised
+            self._close_quietly(e)
+            raise
+        self.n = n
+        self.close()
+
+    def update(self, n: float = 1) -> None:
+        """Advance by ``n`` (items, bytes, …)."""
+        self.n += n
+        if self.n >= self._next_check:
+            self._tick()
+
+    def close(self, error: BaseException | str | None = None) -> None:
+        """Send the final event (``done``, and ``error`` if given); later calls do nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        elapsed = self._clock() - self.start_t
+        if elapsed > 0 and self.n > 0:
+            self.rate = self.n / elapsed  # the run's average: the number worth keeping
+        self._send(done=True, error=_error_text(error) if error is not None else None)
+
+    def __enter__(self) -> Progress[T]:
+        self._managed = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self._close_quietly(exc)
+
+    def __len__(self) -> int:
+        if self.total is None:
+            raise TypeError("this progress has no total")
+        return int(self.total)
+
+    def __repr__(self) -> str:
+        total = "?" if self.total is None else f"{self.total:g}"
+        return f"<Progress {self.channel.name}:{self.key} {self.n:g}/{total}>"
+
+    def _tick(self) -> None:
+        now = self._clock()
+        dn, dt = self.n - self._check_n, now - self._check_t
+        if dt > 0 and dn > 0:
+            step = dn * self.min_interval / dt / CHECKS_PER_INTERVAL
+        else:  # a coarse clock did not move: read it less often
+            step = 2 * max(dn, 1)
+        self._check_n, self._check_t = self.n, now
+        self._next_check = self.n + max(1, int(step))
+        if now - self._last_t >= self.min_interval:
+            dn, dt = self.n - self._last_n, now - self._last_t
+            instant = dn / dt
+            self.rate = (
+                instant
+                if self.rate is None
+                else (SMOOTHING * instant + (1 - SMOOTHING) * self.rate)
+            )
+            self._last_n, self._last_t = self.n, now
+            self._send()
+
+    def _send(self, *, done: bool = False, error: str | None = None) -> None:
+        data: dict[str, Any] = {"key": self.key, "value": self.n}
+        if self.total is not None:
+            data["total"] = self.total
+        if self.label is not None:
+            data["label"] = self.label
+        if self.rate is not None:
+            data["rate"] = self.rate
+        eta = None if done else self.eta
+        if eta is not None:
+            data["eta"] = eta
+        if done:
+            data["done"] = True
+        if error is not None:
+            data["error"] = error
+        self.channel.publish("progress", data)
+
+    def _close_quietly(self, error: BaseException) -> None:
+        # The user's exception is the one that matters: a failure to report it (e.g. a
+        # closed publisher) is logged rather than raised over it.
+        try:
+            self.close(error)
+        except SSEError as e:
+            log.warning("jupyter_sse: could not report the end of %r: %s", self, e)
+
+
+def _error_text(error: BaseException | str) -> str:
+    if isinstance(error, str):
+        text = error
+    else:
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return text[:MAX_ERROR_CHARS]
+
+
+def _plain(value: Any) -> Any:
+    # numpy and torch scalars are not JSON numbers; their float() is. NaN/inf become
+    # null: JSON cannot carry them, and a NaN loss should be a gap, not an exception.
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if not isinstance(value, float):
+        if hasattr(value, "__index__"):
+            return value.__index__()
+        if not hasattr(value, "__float__"):
+            return value
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return value
+    return value if math.isfinite(value) else None

@@ -61,9 +61,7 @@ def main() -> int:
         import jupyter_sse as sse
 
         base = info["url"]
-        from jupyter_sse.share import share
-
-        link = share(["demo/*"], ttl="8h", server_url=base, token=token)
+        link = sse.share(["demo/*"], ttl="8h", server_url=base, token=token)
         print(
             f"""
 jupyter-sse demo is running (embedded broker, no Redis).
@@ -78,7 +76,7 @@ Publishing a fake training run to demo/train and demo/system. Ctrl-C stops.
 """,
             flush=True,
         )
-        _train(sse, args.duration)
+        _train(args.duration)
         sse.flush(timeout=10)
         return 0
     except KeyboardInterrupt:
@@ -92,11 +90,11 @@ Publishing a fake training run to demo/train and demo/system. Ctrl-C stops.
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def _train(sse: object, duration: float) -> None:
-    import jupyter_sse
+def _train(duration: float) -> None:
+    import jupyter_sse as sse
 
-    train = jupyter_sse.channel("demo/train")
-    system = jupyter_sse.channel("demo/system")
+    train = sse.channel("demo/train")
+    system = sse.channel("demo/system")
     results = train.table("results")
     started = time.monotonic()
     step = 0

@@ -21,6 +21,7 @@ CASES = {
     "live_table.py": ("examples/sweep", {"table"}),
     "custom_events.py": ("examples/custom", {"other"}),
     "publish_with_curl.sh": ("examples/shell", {"status", "log"}),
+    "publish_from_script.py": ("train/demo", {"progress", "metric", "status"}),
 }
 
 

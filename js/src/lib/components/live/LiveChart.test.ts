@@ -1,0 +1,57 @@
+import "../test-env.js";
+import { cleanup, render } from "@testing-library/svelte";
+import { flushSync } from "svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ChannelStore } from "$lib/state";
+import LiveChart from "./LiveChart.svelte";
+import { envelope } from "./test-events.js";
+
+afterEach(cleanup);
+
+describe("LiveChart", () => {
+	beforeEach(() => {
+		// jsdom has no canvas: the chart keeps its text and attributes and skips drawing.
+		vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+	});
+
+	function trained(steps: number): ChannelStore {
+		const store = new ChannelStore("train");
+		store.apply(
+			Array.from({ length: steps }, (_, step) =>
+				envelope("train", "metric", { step, values: { loss: 1 / (step + 1), acc: step / 100 } }),
+			),
+		);
+		return store;
+	}
+
+	it("exposes the point count and series count", () => {
+		const store = trained(121);
+		const { container } = render(LiveChart, { metrics: store.metrics["train"]! });
+		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
+		expect(chart.dataset.points).toBe("121");
+		expect(chart.dataset.series).toBe("2");
+
+		store.apply([envelope("train", "metric", { step: 121, values: { loss: 0.31 } })]);
+		flushSync();
+		expect(chart.dataset.points).toBe("122");
+	});
+
+	it("has a text alternative with the latest value of each series", () => {
+		const store = trained(120);
+		store.apply([envelope("train", "metric", { step: 120, values: { loss: 0.31 } })]);
+		const { container } = render(LiveChart, { metrics: store.metrics["train"]! });
+		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
+		expect(chart.getAttribute("aria-label")).toBe("Line chart of loss, acc by step, 121 points");
+		const items = [...container.querySelectorAll("[data-slot=chart-text] li")].map((li) => li.textContent);
+		// acc had no value at step 120: its latest is the one at step 119.
+		expect(items).toEqual(["loss 0.31 at step 120", "acc 1.19 at step 119"]);
+		expect(container.querySelector("[data-slot=chart-text]")!.className).toContain("sr-only");
+	});
+
+	it("draws a legend in the chart token colours", () => {
+		const { container } = render(LiveChart, { metrics: trained(3).metrics["train"]! });
+		const swatches = container.querySelectorAll("[data-slot=chart-legend] li > span:first-child");
+		expect(swatches[0]!.className).toContain("bg-chart-1");
+		expect(swatches[1]!.className).toContain("bg-chart-2");
+	});
+});

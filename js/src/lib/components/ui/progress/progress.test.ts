@@ -1,0 +1,109 @@
+import { cleanup, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import { estimateEta, formatDuration, formatRate, Progress } from "./index.js";
+
+afterEach(cleanup);
+
+describe("formatDuration", () => {
+	it.each([
+		[0.4, "<1s"],
+		[42, "42s"],
+		[59.6, "1m 00s"],
+		[185, "3m 05s"],
+		[7380, "2h 03m"],
+		[100800, "1d 04h"],
+	])("%s s reads %s", (seconds, expected) => {
+		expect(formatDuration(seconds)).toBe(expected);
+	});
+
+	it("has no text for a value that is not a duration", () => {
+		expect(formatDuration(-1)).toBeNull();
+		expect(formatDuration(Number.NaN)).toBeNull();
+		expect(formatDuration(null)).toBeNull();
+	});
+});
+
+describe("formatRate", () => {
+	it("reads like tqdm", () => {
+		expect(formatRate(12.34)).toBe("12.3 it/s");
+		expect(formatRate(1530, "img")).toBe("1.5K img/s");
+		expect(formatRate(0.4)).toBe("2.50 s/it");
+		expect(formatRate(0)).toBeNull();
+	});
+
+	it("derives the ETA from the rate when the event has none", () => {
+		expect(estimateEta(40, 100, 12, null)).toBe(5);
+		expect(estimateEta(40, 100, 12, 9)).toBe(9);
+		expect(estimateEta(40, null, 12, null)).toBeNull();
+	});
+});
+
+describe("Progress", () => {
+	it("exposes its value to assistive technology", () => {
+		render(Progress, { value: 40, total: 100, label: "epoch 1", rate: 12 });
+		const bar = screen.getByRole("progressbar");
+		expect(bar.getAttribute("aria-valuenow")).toBe("40");
+		expect(bar.getAttribute("aria-valuemin")).toBe("0");
+		expect(bar.getAttribute("aria-valuemax")).toBe("100");
+		expect(bar.getAttribute("aria-label")).toBe("epoch 1");
+		expect(bar.getAttribute("aria-valuetext")).toBe(
+			"epoch 1: 40 of 100 (40%), 12.0 it/s, about 5s left",
+		);
+	});
+
+	it("shows counts, rate and a human-friendly ETA", () => {
+		render(Progress, { value: 1500, total: 10000, label: "rows", rate: 2, unit: "row" });
+		expect(screen.getByText("1,500 / 10,000")).toBeTruthy();
+		expect(screen.getByText("2.0 row/s")).toBeTruthy();
+		expect(screen.getByText("ETA 1h 10m")).toBeTruthy();
+	});
+
+	it("is indeterminate without a total", () => {
+		render(Progress, { value: 7, label: "files" });
+		const bar = screen.getByRole("progressbar");
+		expect(bar.getAttribute("aria-valuenow")).toBeNull();
+		expect(bar.dataset.state).toBe("indeterminate");
+		expect(bar.getAttribute("aria-valuetext")).toBe("files: 7 it");
+	});
+
+	it("marks a finished task done", () => {
+		const { container } = render(Progress, { value: 100, total: 100, label: "x", done: true, rate: 5 });
+		const root = container.querySelector("[data-slot=progress]")!;
+		expect(root.getAttribute("data-state")).toBe("done");
+		expect(screen.getByRole("progressbar").getAttribute("aria-valuetext")).toBe(
+			"x: done, 100 of 100 (100%)",
+		);
+		expect(screen.getByText("Done")).toBeTruthy();
+		expect(screen.queryByText(/ETA/)).toBeNull();
+	});
+
+	it("fills the bar when done without a known total", () => {
+		render(Progress, { value: 12, done: true });
+		const bar = screen.getByRole("progressbar");
+		expect(bar.getAttribute("aria-valuenow")).toBe("12");
+		expect(bar.getAttribute("aria-valuemax")).toBe("12");
+	});
+
+	it("shows the error state and message", () => {
+		const { container } = render(Progress, {
+			value: 3,
+			total: 10,
+			label: "upload",
+			error: "disk full",
+		});
+		expect(container.querySelector("[data-slot=progress]")!.getAttribute("data-state")).toBe(
+			"error",
+		);
+		const bar = screen.getByRole("progressbar");
+		expect(bar.getAttribute("aria-invalid")).toBe("true");
+		expect(bar.getAttribute("aria-valuetext")).toBe(
+			"upload: 3 of 10 (30%), failed: disk full",
+		);
+		expect(screen.getByText("disk full")).toBeTruthy();
+	});
+
+	it("clamps a value past the total", () => {
+		render(Progress, { value: 120, total: 100 });
+		expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("100");
+	});
+});

@@ -30,12 +30,14 @@ Kind = Literal["user", "publisher", "viewer"]
 class Principal:
     """An authenticated caller. ``name`` keys per-user limits; it is never a secret.
 
-    ``scope`` is set for viewers only: the channel names and patterns they may read.
+    ``scope`` and ``expires`` are set for viewers only: the channel names and patterns
+    they may read, and until when (epoch seconds).
     """
 
     kind: Kind
     name: str
     scope: tuple[str, ...] | None = None
+    expires: float | None = None
 
     def may_read(self, pattern: str) -> bool:
         return self.scope is None or scope_covers(list(self.scope), pattern)

@@ -12,6 +12,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
 from . import viewer as viewers
+from .auth import Principal
 from .errors import SSEValueError
 from .handlers import SSEHandler
 from .protocol import loads
@@ -70,9 +71,17 @@ class DashboardHandler(SSEHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        principal = await self.authorize("user", "viewer")
+        try:
+            principal = await self.authorize("user", "viewer")
+        except web.HTTPError as e:
+            if e.status_code != 403 or not (e.log_message or "").startswith("viewer token"):
+                raise
+            # A person followed an expired or revoked link: show the page, which tells
+            # them so in words, rather than a JSON error. It can read nothing.
+            self.set_status(403)
+            principal = Principal("viewer", "refused", scope=())
         token = self.get_query_argument("token", None)
-        if token is not None and principal.kind == "viewer":
+        if token is not None and principal.kind == "viewer" and principal.name != "refused":
             self._exchange(token)
             return
         config = {

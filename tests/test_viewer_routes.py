@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -80,20 +81,29 @@ async def test_link_exchanges_token_for_cookie_and_scopes_reads(server: Server) 
         await viewer.aclose()
 
 
-async def test_expired_link_and_cookie_are_refused(server: Server) -> None:
+async def test_expired_link_ends_streams_and_is_refused(server: Server) -> None:
+    """A viewer's open stream must not outlive its link."""
     share = await mint(server, ["a"], ttl=1)
     viewer = await open_link(share["url"])
     try:
         ok = await viewer.get(server.base + "sse/channels")
         assert ok.status_code == 200
-        while time.time() < share["expires"]:
-            await viewer.get(server.base + "sse/channels")  # bounded: the ttl is one second
+        async with StreamReader(viewer, server.base + "sse/stream", params={"channel": "a"}) as s:
+            assert (await s.next()).event == "snapshot"
+            await asyncio.wait_for(s.ended.wait(), 5)  # the server ends it at expiry
+            assert time.time() >= share["expires"]
         r = await viewer.get(server.base + "sse/stream", params={"channel": "a"})
         assert r.status_code == 403
         assert "expired" in r.json()["error"]
+        page = await viewer.get(server.base + "sse/dashboard?channel=a")
+        assert page.status_code == 403  # the page itself, telling the person in words
+        assert '"scope": []' in page.text
+        assert share["token"] not in page.text
         async with httpx.AsyncClient(timeout=10) as fresh:
             r = await fresh.get(share["url"])
-            assert r.status_code == 403, r.text
+            assert r.status_code == 403
+            assert "jupyter-sse-config" in r.text
+            assert "set-cookie" not in r.headers
     finally:
         await viewer.aclose()
 

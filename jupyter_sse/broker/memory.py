@@ -110,8 +110,10 @@ class MemoryBroker:
         ch.last_ts = ts
         ch.state.apply(type_, data, ts)
         self._trim(ch, ts)
-        for subscriber in self._router.targets(channel):
-            subscriber.deliver(frame)
+        # One append per group of identical subscriptions; the frames of this tick reach
+        # each viewer as one write at the end of it (see routing.FanOut).
+        for fanout in self._router.fanouts(channel):
+            fanout.send(frame)
         return cursor
 
     def _trim(self, ch: _Channel, now: float) -> None:

@@ -6,14 +6,72 @@ whatever carried the event here.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+
 from .base import Subscriber
+
+
+class FanOut:
+    """The subscribers with one same set of patterns: they receive the same frames.
+
+    Frames sent to a fan-out within one loop tick are joined once, at the end of the
+    tick, and that one ``bytes`` goes to every member. A publish then costs one list
+    append however many viewers there are, and a tick costs one ``deliver`` per
+    viewer however many events it carried.
+    """
+
+    __slots__ = ("_members", "_pending", "_scheduled", "_targets", "key")
+
+    def __init__(self, key: frozenset[str]) -> None:
+        self.key = key
+        self._members: dict[Subscriber, None] = {}
+        self._targets: tuple[Subscriber, ...] = ()
+        self._pending: list[bytes] = []
+        self._scheduled = False
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def join(self, subscriber: Subscriber) -> None:
+        # A newcomer got its first frames (replay or snapshot) already, and they cover
+        # the frames still pending here: those go out to the others first, so that the
+        # newcomer never sees an event twice.
+        self.flush()
+        self._members[subscriber] = None
+        self._targets = tuple(self._members)
+
+    def leave(self, subscriber: Subscriber) -> None:
+        if self._members.pop(subscriber, 0) is None:
+            self._targets = tuple(self._members)
+
+    def send(self, frame: bytes) -> None:
+        """Queue ``frame`` for every member; delivered at the end of this loop tick."""
+        self._pending.append(frame)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        frames = pending[0] if len(pending) == 1 else b"".join(pending)
+        # A tuple taken before the loop: a delivery that cuts a slow client may remove
+        # it from this fan-out while the loop runs.
+        for subscriber in self._targets:
+            subscriber.deliver(frames)
 
 
 class Router:
     """Subscribers by exact channel and by ``prefix*`` pattern, with a per-channel cache.
 
     The cache turns the per-event cost into one dict lookup; it is dropped whenever
-    a connection comes or goes, which is rare next to events.
+    a connection comes or goes, which is rare next to events. ``targets`` gives each
+    subscriber of a channel; ``fanouts`` gives them grouped by identical patterns, for
+    brokers that deliver the same frames to all of them.
     """
 
     def __init__(self) -> None:
@@ -21,11 +79,13 @@ class Router:
         self._prefixes: dict[str, set[Subscriber]] = {}
         self._all: set[Subscriber] = set()
         self._cache: dict[str, tuple[Subscriber, ...]] = {}
+        self._fanouts: dict[frozenset[str], FanOut] = {}
+        self._fanout_cache: dict[str, tuple[FanOut, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._all)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Subscriber]:
         return iter(tuple(self._all))
 
     def add(self, subscriber: Subscriber) -> None:
@@ -35,7 +95,13 @@ class Router:
             else:
                 self._exact.setdefault(pattern, set()).add(subscriber)
         self._all.add(subscriber)
+        key = frozenset(subscriber.patterns)
+        fanout = self._fanouts.get(key)
+        if fanout is None:
+            fanout = self._fanouts[key] = FanOut(key)
+        fanout.join(subscriber)
         self._cache.clear()
+        self._fanout_cache.clear()
 
     def remove(self, subscriber: Subscriber) -> None:
         if subscriber not in self._all:
@@ -49,13 +115,21 @@ class Router:
                 subs.discard(subscriber)
                 if not subs:
                     del table[key]
+        fanout = self._fanouts.get(frozenset(subscriber.patterns))
+        if fanout is not None:
+            fanout.leave(subscriber)
+            if not fanout:
+                del self._fanouts[fanout.key]
         self._cache.clear()
+        self._fanout_cache.clear()
 
     def clear(self) -> None:
         self._exact.clear()
         self._prefixes.clear()
         self._all.clear()
         self._cache.clear()
+        self._fanouts.clear()
+        self._fanout_cache.clear()
 
     def targets(self, channel: str) -> tuple[Subscriber, ...]:
         """Every subscriber that covers ``channel``, each once."""
@@ -66,6 +140,14 @@ class Router:
                 if channel.startswith(prefix):
                     found |= subs
             cached = self._cache[channel] = tuple(found)
+        return cached
+
+    def fanouts(self, channel: str) -> tuple[FanOut, ...]:
+        """The fan-outs whose members cover ``channel``: each subscriber in exactly one."""
+        cached = self._fanout_cache.get(channel)
+        if cached is None:
+            keys = dict.fromkeys(frozenset(s.patterns) for s in self.targets(channel))
+            cached = self._fanout_cache[channel] = tuple(self._fanouts[k] for k in keys)
         return cached
 
     def count(self, channel: str) -> int:

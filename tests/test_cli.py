@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -56,7 +57,12 @@ async def test_rotate_secret_revokes_links(server: Server, tmp_path: Path) -> No
     code, msg, err = await run("rotate-secret", "--file", str(secret.path))
     assert code == 0, err
     assert "revoked" in msg
+    token = parse_qs(urlsplit(out.strip()).query)["token"][0]
     async with httpx.AsyncClient() as viewer:
-        r = await viewer.get(out.strip())
+        page = await viewer.get(out.strip())
+        assert page.status_code == 403  # the page, saying the link no longer works
+        r = await viewer.get(
+            server.base + "sse/channels", headers={"Authorization": f"token {token}"}
+        )
         assert r.status_code == 403
         assert "rotated" in r.json()["error"]

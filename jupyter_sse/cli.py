@@ -1,4 +1,4 @@
-"""``jupyter sse``: share links and secret rotation from a terminal."""
+"""jupyter sse: share links and secret rotation from a terminal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-import { cleanup, render, screen, within } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ChannelStore } from "$lib/state";
@@ -61,11 +61,25 @@ describe("LiveTable", () => {
 			add(502);
 			// Within the interval: still the first update.
 			expect(bodyRows(container)[0]!.textContent).toContain("500");
-			await vi.advanceTimersByTimeAsync(120);
+			await vi.advanceTimersByTimeAsync(150);
 			expect(bodyRows(container)[0]!.textContent).toContain("502");
 		} finally {
 			vi.useRealTimers();
 		}
+	});
+
+	it("holds still while scrolled down to older rows", async () => {
+		const store = storeWithRows(30);
+		const { container } = render(LiveTable, { store, limit: 10 });
+		const viewport = container.querySelector<HTMLElement>("section > div.overflow-auto")!;
+		Object.defineProperty(viewport, "scrollTop", { value: 120, configurable: true, writable: true });
+		await fireEvent.scroll(viewport);
+		store.apply([envelope("train", "table", { table: "results", row: { step: 999 } })]);
+		flushSync();
+		expect(bodyRows(container)[0]!.textContent).toContain("29");
+		await fireEvent.click(screen.getByRole("button", { name: /back to latest/ }));
+		expect(viewport.scrollTop).toBe(0);
+		expect(bodyRows(container)[0]!.textContent).toContain("999");
 	});
 
 	it("takes its columns from the union of the rows' keys", () => {

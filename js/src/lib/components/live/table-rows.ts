@@ -1,39 +1,11 @@
-// Stable keys for table rows, which carry no id of their own.
-//
-// Rows are immutable snapshots (see CONTRACT.md): a row object keeps its identity
-// from frame to frame, so its key can be its identity. The WeakMap turns that into a
-// number and forgets rows the store has dropped.
+// Helpers for the live table: which rows to draw, which columns, and cell text.
 export type Row = Readonly<Record<string, unknown>>;
 
-export interface KeyedRow {
-	key: number;
-	row: Row;
-}
-
-export class RowKeys {
-	#ids = new WeakMap<Row, number>();
-	#next = 0;
-
-	/**
-	 * The newest `limit` rows, newest first, each with a key unique in the result.
-	 * A row object seen twice (which a store should never send) gets a fresh key the
-	 * second time rather than breaking the keyed list.
-	 */
-	newestFirst(rows: readonly Row[], limit: number): KeyedRow[] {
-		const out: KeyedRow[] = [];
-		const used = new Set<number>();
-		for (let i = rows.length - 1; i >= 0 && out.length < limit; i--) {
-			const row = rows[i]!;
-			let key = this.#ids.get(row);
-			if (key === undefined || used.has(key)) {
-				key = this.#next++;
-				if (!this.#ids.has(row)) this.#ids.set(row, key);
-			}
-			used.add(key);
-			out.push({ key, row });
-		}
-		return out;
-	}
+/** The newest `limit` rows, newest first. */
+export function newestFirst(rows: readonly Row[], limit: number): Row[] {
+	const out: Row[] = [];
+	for (let i = rows.length - 1; i >= 0 && out.length < limit; i--) out.push(rows[i]!);
+	return out;
 }
 
 /** Column names: the union of the rows' keys in first-seen order. */

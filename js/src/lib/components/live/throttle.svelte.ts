@@ -1,7 +1,10 @@
 import { untrack } from "svelte";
 
+/** Refresh period of live text (counts, rates, badges, legends): about 15 per second. */
+export const TEXT_REFRESH_MS = 66;
+
 /**
- * `get()` as it was at most `intervalMs` ago, always ending on the latest value.
+ * `get()` as it was at most about `intervalMs` ago, always ending on the latest value.
  *
  * For views a person reads rather than watches: a table or a log redrawn sixty
  * times a second is no easier to read than one redrawn ten times, and costs six
@@ -14,7 +17,7 @@ export function throttled<T>(get: () => T, intervalMs: number): { readonly curre
 	$effect(() => {
 		const value = get();
 		if (value === untrack(() => current)) return;
-		const wait = last + intervalMs - performance.now();
+		const wait = last + intervalMs * (0.75 + Math.random() / 2) - performance.now();
 		if (wait <= 0) {
 			last = performance.now();
 			current = value;

@@ -13,9 +13,9 @@ import pytest
 
 from tests.sse_client import StreamReader
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.redis_server"]
 
-BROKERS = ["memory"]
+BROKERS = ["memory", "redis"]
 
 
 @pytest.fixture(params=BROKERS)

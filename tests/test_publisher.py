@@ -376,7 +376,7 @@ async def test_a_script_publisher_reaches_a_stream(server: Server) -> None:
             {"values": {"loss": 0.5}, "step": 1},
         )
         assert (log.event, log.envelope["data"]) == ("log", {"text": "hello", "level": "info"})
-        assert pub.stats()["transport"] == server.base
+        assert pub.stats()["transport"] == (server.app.redis_url or server.base)
     finally:
         await asyncio.to_thread(pub.close)
 

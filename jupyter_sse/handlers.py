@@ -7,9 +7,11 @@ stream in ``stream`` and storage in the broker: a handler only wires them togeth
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import math
 import time
+from functools import partial
 from http.client import responses
 from typing import Any
 
@@ -182,13 +184,19 @@ class StreamHandler(SSEHandler):
         # measured as a p99 of hundreds of ms at 100 events/s.
         stream.set_nodelay(True)
 
-        conn = Connection(
-            stream,
-            patterns,
-            user=principal.name,
-            limit=limits.client_buffer_bytes,
-            chunked=chunked,
-            flusher=connections.flusher,
+        # Built in a fresh context: whatever the connection registers with the loop (its
+        # socket's reader, its timers) outlives this request, and a copy of the request's
+        # context would keep the whole request (handler, headers, cookies) alive with it.
+        conn = contextvars.Context().run(
+            partial(
+                Connection,
+                stream,
+                patterns,
+                user=principal.name,
+                limit=limits.client_buffer_bytes,
+                chunked=chunked,
+                flusher=connections.flusher,
+            )
         )
         conn.deliver(encode_retry(limits.retry_ms))
         connections.add(conn)
@@ -198,7 +206,10 @@ class StreamHandler(SSEHandler):
             None
             if principal.expires is None
             else asyncio.get_running_loop().call_later(
-                principal.expires - time.time(), conn.close, "viewer token expired"
+                principal.expires - time.time(),
+                conn.close,
+                "viewer token expired",
+                context=contextvars.Context(),
             )
         )
         broker = self.services.broker
@@ -218,6 +229,7 @@ class StreamHandler(SSEHandler):
             raise
         if conn.closed:
             broker.unsubscribe(conn)  # the client left while the broker was subscribing
+        conn.start_limit()
         # Returning here releases this handler, its request and its task: an idle
         # stream then costs the server its Connection and socket, not a whole request.
 
@@ -274,7 +286,10 @@ class ChannelsHandler(SSEHandler):
     @allow_unauthenticated
     async def get(self) -> None:
         principal = await self.authorize("user", "viewer")
-        rows = await self.services.broker.channels()
+        try:
+            rows = await self.services.broker.channels()
+        except BrokerUnavailable as e:
+            raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
         self.write_json([row for row in rows if principal.may_read(row["channel"])])
 
 

@@ -10,6 +10,8 @@ stays bounded whatever the client does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
@@ -19,8 +21,7 @@ from .protocol import PING
 
 CRLF: Final = b"\r\n"
 LAST_CHUNK: Final = b"0\r\n\r\n"
-# sendmsg takes at most IOV_MAX (1024 on Linux) buffers; a longer queue is joined first.
-MAX_PARTS: Final = 64
+UNLIMITED: Final = float("inf")
 
 
 class Flusher:
@@ -40,7 +41,8 @@ class Flusher:
         self._dirty.append(conn)
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._run)
+            # A fresh context: the callback must not keep the publishing request alive.
+            asyncio.get_running_loop().call_soon(self._run, context=contextvars.Context())
 
     def _run(self) -> None:
         dirty, self._dirty = self._dirty, []
@@ -63,6 +65,7 @@ class Connection:
     """
 
     __slots__ = (
+        "_allowed",
         "_chunked",
         "_closed",
         "_flusher",
@@ -93,6 +96,10 @@ class Connection:
         self._stream = stream
         self._chunked = chunked
         self._limit = limit
+        # No limit while the first frames (replay, snapshots) are queued: they are the
+        # history's own bytes, and a resume of more than `limit` bytes must not cut the
+        # client before it got anything, to reconnect with the same cursor forever.
+        self._allowed = UNLIMITED
         self._flusher = flusher
         self._queue: list[bytes] = []
         self._pending = 0  # bytes queued here plus bytes handed to the IOStream, not yet sent
@@ -111,7 +118,7 @@ class Connection:
             return
         self._queue.append(frame)
         self._pending += len(frame)
-        if self._pending > self._limit:
+        if self._pending > self._allowed:
             # Closing the socket drops whatever the slow client had not read yet; it
             # resumes from its last id, which is cheaper than holding its backlog here.
             self._finish("slow client: send buffer full; resume with the last event id", False)
@@ -119,6 +126,13 @@ class Connection:
         if not self._scheduled:
             self._scheduled = True
             self._flusher.add(self)
+
+    def start_limit(self) -> None:
+        """Enforce the buffer limit from now on, on top of the first frames queued so far.
+
+        Once those are sent, the client may fall behind by ``limit`` bytes at most.
+        """
+        self._allowed = self._pending + self._limit
 
     def flush(self) -> None:
         """Write what is queued (the flusher calls this once per tick)."""
@@ -143,6 +157,8 @@ class Connection:
         total = sum(map(len, parts)) if self._chunked else size
         if sent == total:
             self._pending -= size
+            if self._pending <= self._limit and self._allowed != UNLIMITED:
+                self._allowed = self._limit
             return
         # The socket is full: the IOStream sends the rest as the client reads, and
         # tells when it is done. Only this slow path copies the bytes.
@@ -157,8 +173,11 @@ class Connection:
         if future.cancelled() or future.exception() is not None:
             # Retrieved here so asyncio does not log a "never retrieved" error per client.
             self._finish("client went away", False)
-        elif self._queue:
-            self.flush()
+        else:
+            if self._pending <= self._limit and self._allowed != UNLIMITED:
+                self._allowed = self._limit
+            if self._queue:
+                self.flush()
 
     def _lost(self) -> None:
         self._finish("client went away", False)
@@ -179,15 +198,13 @@ class Connection:
         if graceful and self._chunked and not self._inflight and not stream.writing():
             # End the body properly so a client can tell a finished stream from a cut
             # one; whatever the socket does not take at once is not waited for.
-            try:
+            with contextlib.suppress(OSError):
                 stream.socket.send(LAST_CHUNK)
-            except OSError:
-                pass
         stream.close()
 
     def add_close_callback(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the connection is closed (soon after, if it already is)."""
-        self._closed.add_done_callback(lambda _: callback())
+        self._closed.add_done_callback(lambda _: callback(), context=contextvars.Context())
 
     @property
     def closed(self) -> bool:

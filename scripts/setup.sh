@@ -32,7 +32,7 @@ fi
 
 # The editable install builds js/ through hatch-jupyter-builder (npm ci + vite build).
 extras="redis"
-[ "${JSSE_SETUP_TEST:-0}" = "1" ] && extras="redis,test"
+[ "${JSSE_SETUP_TEST:-0}" = "1" ] && extras="redis,test,bench"
 stamp="$VENV/.jupyter-sse-installed"
 if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/js/package-lock.json" -nt "$stamp" ] \
   || ! grep -qx "$extras" "$stamp"; then

@@ -217,3 +217,15 @@ async def test_per_user_connection_limit(server: Server) -> None:
         assert "per user" in r.json()["error"]
     async with server.stream("a") as s3:  # slots are given back when streams end
         assert (await s3.next()).event == "snapshot"
+
+
+@pytest.mark.parametrize("sse_config", [{"history_size": 3000, "client_buffer_bytes": 65536}])
+async def test_resume_larger_than_client_buffer(server: Server) -> None:
+    """A replay bigger than the send buffer was cut as a slow client, again on every retry."""
+    async with server.stream("big") as s:
+        snap = await s.next()
+    events = [metric("big", i, x=i) for i in range(1000)]
+    ids = [i for chunk in range(0, 2000, 1000) for i in await server.publish_ok(*events)]
+    async with server.stream("big", headers={"Last-Event-ID": snap.id or ""}) as s:
+        replay = await s.take(2000, timeout=10)
+    assert [e.id for e in replay] == ids

@@ -7,6 +7,7 @@ whatever carried the event here.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Iterator
 
 from .base import Subscriber
@@ -50,7 +51,8 @@ class FanOut:
         self._pending.append(frame)
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            # A fresh context: the callback must not keep the publishing request alive.
+            asyncio.get_running_loop().call_soon(self.flush, context=contextvars.Context())
 
     def flush(self) -> None:
         self._scheduled = False

@@ -39,7 +39,7 @@ class RedisServer:
     def __init__(self, folder: Path, *, aof: bool = False, port: int | None = None) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
-            pytest.skip("redis-server is not on PATH")
+            pytest.fail("redis-server is not on PATH: apt-get install redis-server")
         self.executable = executable
         self.folder = folder
         self.port = port or free_port()

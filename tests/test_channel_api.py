@@ -160,8 +160,6 @@ def test_a_channel_shows_as_text_without_the_widget_module(
 
 
 def test_a_channel_shows_the_live_view_when_widgets_are_available() -> None:
-    pytest.importorskip("anywidget")
-    pytest.importorskip("jupyter_sse.widgets")
     bundle = Channel("train/run-1")._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data is not None

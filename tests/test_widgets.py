@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_sse import SSEError, SSEValueError, channel
-
-widgets = pytest.importorskip("jupyter_sse.widgets", reason="the front end is not built")
+from jupyter_sse import SSEError, SSEValueError, channel, widgets
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

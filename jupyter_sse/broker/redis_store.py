@@ -165,7 +165,9 @@ class RedisStore:
 
     async def channels(self) -> list[ChannelInfo]:
         """Every registered channel with its event count and last event time."""
-        names = [n.decode() for n in await self._redis.zrange(self.keys.registry, 0, -1)]
+        # decode_responses is off: members come back as bytes (redis-py types them loosely).
+        members = cast("list[bytes]", await self._redis.zrange(self.keys.registry, 0, -1))
+        names = [n.decode() for n in members]
         async with self._redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hmget(self.keys.base(name) + "m", "n", "t")

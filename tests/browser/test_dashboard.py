@@ -22,21 +22,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
+from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
+
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "jupyter_sse" / "static"
-ARTIFACTS = ROOT / "test-artifacts"
 BASE_URL = "/hub/user/alice/"
-CHROMIUM = os.environ.get("JUPYTER_SSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_TIMEOUT = 60.0  # seconds for the server to come up
 UI_TIMEOUT = 15_000  # ms for the page to show something that was published
 
@@ -200,7 +190,7 @@ def browser() -> Iterator[Browser]:
     # Per test, not per module: pytest-jupyter closes its event loop after each test,
     # and Playwright's sync API runs on that loop.
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -25,24 +25,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from playwright import sync_api
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-CHROMIUM = Path(os.environ.get("JUPYTER_SSE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 STARTUP_TIMEOUT = 90.0  # seconds: a cold JupyterLab start on a busy 2-core machine
 UI_TIMEOUT_MS = 60_000
 NONZERO = re.compile(r"^[1-9][0-9]*(\.[0-9]+)?$")
@@ -234,10 +223,8 @@ def _wait_until_up(url: str, token: str, process: subprocess.Popen[bytes], log: 
 
 @pytest.fixture
 def page(lab: Lab) -> Iterator[Page]:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set JUPYTER_SSE_CHROMIUM)")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable(), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         # Belt and braces: whatever the page asks for, only this machine answers.
         context.route(

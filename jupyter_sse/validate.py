@@ -60,10 +60,16 @@ def _event(index: int, item: Any, max_event_bytes: int) -> EventIn:
         check_data(type_, item["data"])
     except SSEValueError as e:
         raise RejectedInput(400, f"{where}: {e}") from None
-    size = len(dumps(item["data"]).encode())
+    data_json = dumps(item["data"])
+    size = len(data_json.encode())
     if size > max_event_bytes:
         raise RejectedInput(413, f"{where}: data is {size} bytes; the limit is {max_event_bytes}")
-    event: EventIn = {"channel": channel, "type": type_, "data": item["data"]}
+    event: EventIn = {
+        "channel": channel,
+        "type": type_,
+        "data": item["data"],
+        "data_json": data_json,
+    }
     if "id" in item:
         key = item["id"]
         if not isinstance(key, str) or not _ID_RE.fullmatch(key):

@@ -37,6 +37,8 @@ BAD_BODIES: dict[str, tuple[Any, int, str]] = {
     "empty batch": ("[]", 400, "empty batch"),
     "missing data": ({"channel": "c", "type": "t"}, 400, "missing"),
     "unknown field": ({**GOOD, "extra": 1}, 400, "unknown field"),
+    # The broker trusts data_json from validation; a client must not be able to set it.
+    "forged data_json": ({**GOOD, "data_json": '{"values":{"x":9}}'}, 400, "unknown field"),
     "channel not a string": ({**GOOD, "channel": 5}, 400, "invalid channel"),
     "bad channel name": ({**GOOD, "channel": "a b"}, 400, "invalid channel"),
     "newline in type": ({**GOOD, "type": "metric\nevent: x"}, 400, "invalid type"),

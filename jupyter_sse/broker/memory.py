@@ -92,16 +92,19 @@ class MemoryBroker:
                 if seen is not None:
                     ids.append(seen)
                     continue
-            cursor = self._append(channel, event["type"], event["data"], now)
+            data_json = event.get("data_json")
+            if data_json is None:
+                data_json = dumps(event["data"])
+            cursor = self._append(channel, event["type"], event["data"], data_json, now)
             if key is not None:
                 self._remember(channel, key, cursor)
             ids.append(cursor)
         return ids
 
-    def _append(self, channel: str, type_: str, data: object, ts: float) -> str:
+    def _append(self, channel: str, type_: str, data: object, data_json: str, ts: float) -> str:
         self._seq += 1
         cursor = f"{self.epoch}-{self._seq}"
-        frame = event_frame(cursor, channel, type_, ts, dumps(data))
+        frame = event_frame(cursor, channel, type_, ts, data_json)
         ch = self._channels.get(channel)
         if ch is None:
             ch = self._channels[channel] = _Channel(self.history_size)

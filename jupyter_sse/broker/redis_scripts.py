@@ -315,7 +315,10 @@ def publish_args(
         elif op == "t":
             key, value = data["table"], dumps(data["row"])
         head = '{"channel":' + json.dumps(channel) + ',"type":' + json.dumps(type_) + ',"ts":'
-        args += [channel, type_, event.get("id", ""), op, key, value, head, dumps(data)]
+        data_json = event.get("data_json")
+        if data_json is None:
+            data_json = dumps(data)
+        args += [channel, type_, event.get("id", ""), op, key, value, head, data_json]
     return args
 
 

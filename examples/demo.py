@@ -34,6 +34,9 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=0, help="stop after N s (0: Ctrl-C)")
     args = parser.parse_args()
 
+    # A plain `kill` must stop the server too: turn SIGTERM into the same clean exit as
+    # Ctrl-C, so the `finally` below runs instead of leaving the server orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     token = secrets.token_hex(16)
     runtime = Path(tempfile.mkdtemp(prefix="jupyter-sse-demo-"))
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}

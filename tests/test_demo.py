@@ -47,6 +47,24 @@ def test_demo_streams_a_training_run() -> None:
                 if {"metric", "progress"} <= types:
                     break
         assert {"metric", "progress"} <= types
+        servers = _children_of(proc.pid)
+        assert servers, "the demo runs its Jupyter server as a child process"
     finally:
-        proc.terminate()
+        proc.terminate()  # what a supervisor or `kill` sends
         proc.wait(timeout=30)
+    # A terminated demo once left its server running, orphaned: it must stop it.
+    assert proc.returncode == 0
+    assert [pid for pid in servers if Path(f"/proc/{pid}").exists()] == []
+
+
+def _children_of(pid: int) -> list[str]:
+    """Processes whose parent is ``pid`` (Linux /proc), i.e. servers left orphaned or not."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(stat.parent.name)
+    return found

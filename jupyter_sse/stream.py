@@ -183,7 +183,7 @@ class Connection:
         self._finish("client went away", False)
 
     def close(self, reason: str) -> None:
-        """Finish the stream and close the socket; ``wait_closed`` returns. Idempotent."""
+        """Finish the stream and close the socket; close callbacks run. Idempotent."""
         self._finish(reason, True)
 
     def _finish(self, reason: str, graceful: bool) -> None:
@@ -209,10 +209,6 @@ class Connection:
     @property
     def closed(self) -> bool:
         return self._closed.done()
-
-    async def wait_closed(self) -> None:
-        """Return when the client left, was cut, or the server is stopping."""
-        await asyncio.shield(self._closed)
 
     @property
     def buffered(self) -> int:

@@ -1,6 +1,6 @@
 """Brokers: where events are stored and from where they fan out."""
 
-from .base import Broker, BrokerUnavailable, ChannelInfo, Health, Subscriber, subscription
+from .base import Broker, BrokerUnavailable, ChannelInfo, Health, Subscriber
 from .memory import MemoryBroker
 
 __all__ = [
@@ -10,5 +10,4 @@ __all__ = [
     "Health",
     "MemoryBroker",
     "Subscriber",
-    "subscription",
 ]

@@ -8,8 +8,7 @@ without the shared test suite noticing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Literal, NotRequired, Protocol, TypedDict
 
 from ..protocol import EventIn, dumps, encode, envelope_json, pattern_matches
@@ -81,18 +80,6 @@ class Broker(Protocol):
 
     async def channels(self) -> list[ChannelInfo]:
         """Every channel the broker knows, with its local subscriber count."""
-
-
-@asynccontextmanager
-async def subscription(
-    broker: Broker, subscriber: Subscriber, cursor: str | None
-) -> AsyncIterator[None]:
-    """Subscribe for the duration of a ``with`` block; always unsubscribes on the way out."""
-    try:
-        await broker.subscribe(subscriber, cursor)
-        yield
-    finally:
-        broker.unsubscribe(subscriber)
 
 
 def event_frame(cursor: str, channel: str, type_: str, ts: float, data_json: str) -> bytes:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterator
 
 from .base import Subscriber
 
@@ -86,9 +85,6 @@ class Router:
 
     def __len__(self) -> int:
         return len(self._all)
-
-    def __iter__(self) -> Iterator[Subscriber]:
-        return iter(tuple(self._all))
 
     def add(self, subscriber: Subscriber) -> None:
         for pattern in subscriber.patterns:

@@ -45,6 +45,9 @@ STARTERS: dict[str, Callable[[Path, int], servers.Server]] = {
     "sse-starlette": servers.start_starlette_peer,
     "nchan": servers.start_nchan,
 }
+# Figures measured on each server in turn; "kernel" and "redis" are jupyter-sse's alone.
+SERVER_FIGURES = frozenset({"fanout", "latency", "resume", "memory"})
+FIGURES = SERVER_FIGURES | {"kernel", "redis"}
 SOURCES = [f"127.0.0.{i}" for i in range(1, 9)]  # source addresses for many streams
 DRAIN_IDLE = 5.0  # seconds without a delivery after which a drain gives up
 
@@ -598,9 +601,17 @@ def machine() -> str:
 
 
 class Bench:
-    def __init__(self, plan: Plan, names: list[str], tmp: Path, profiler: Profiler) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        names: list[str],
+        tmp: Path,
+        profiler: Profiler,
+        figures: frozenset[str] = FIGURES,
+    ) -> None:
         self.plan = plan
         self.names = names
+        self.figures = figures
         self.tmp = tmp
         self.profiler = profiler
         self.rows: dict[str, Row] = {}
@@ -625,32 +636,34 @@ class Bench:
                 if why is not None:
                     self.unavailable[name] = why
                     continue
-            self.log(f"{name}: starting")
-            server = STARTERS[name](self.tmp, self.server_core)
-            try:
-                await self.server_figures(server)
-            finally:
-                server.stop()
-            if name == "jupyter-sse":
+            if self.figures & SERVER_FIGURES:
+                self.log(f"{name}: starting")
+                server = STARTERS[name](self.tmp, self.server_core)
+                try:
+                    await self.server_figures(server)
+                finally:
+                    server.stop()
+            if name == "jupyter-sse" and "kernel" in self.figures:
                 self.log("jupyter-sse: kernel publish figure")
                 server = servers.start_jupyter_sse(self.tmp, self.server_core)
                 try:
                     self.kernel(server)
                 finally:
                     server.stop()
-        if "jupyter-sse" in self.names:
+        if "jupyter-sse" in self.names and "redis" in self.figures:
             await self.redis()
         _ = plan
 
     async def server_figures(self, server: servers.Server) -> None:
-        plan, name = self.plan, server.name
+        plan, name, figures = self.plan, server.name, self.figures
         lost = self.row("lost", "lost events, all runs")
         lost.raw.setdefault(name, {"lost": 0})
 
         def add_lost(result: dict[str, Any]) -> None:
             lost.raw[name]["lost"] += result["lost"]
+            lost.values[name] = f"{lost.raw[name]['lost']:,}"
 
-        for n in plan.fanout_n:
+        for n in plan.fanout_n if "fanout" in figures else ():
             if n == plan.memory_n:
                 continue  # run on the streams of the memory figure, below
             self.log(f"{name}: fan-out, {n} streams")
@@ -658,7 +671,7 @@ class Bench:
                 r = await fanout(server, n, plan)
             add_lost(r)
             self.fanout_row(name, n, r)
-        for rate in plan.latency_rates:
+        for rate in plan.latency_rates if "latency" in figures else ():
             self.log(f"{name}: latency, {rate} events/s x {plan.latency_n} streams")
             with self.profiler.record(f"latency-{rate}", server, plan.latency_seconds):
                 r = await latency([server], plan.latency_n, rate, plan)
@@ -668,12 +681,15 @@ class Bench:
             )
             row.raw[name] = r
             row.values[name] = lat(r)
-        self.log(f"{name}: resume of {plan.resume_events} missed events")
-        r = await resume(server, plan.resume_events, plan.resume_repeats)
-        add_lost(r)
-        row = self.row("resume", f"resume {plan.resume_events:,} missed events (Last-Event-ID)")
-        row.raw[name] = r
-        row.values[name] = f"{r['ms']:.0f} ms"
+        if "resume" in figures:
+            self.log(f"{name}: resume of {plan.resume_events} missed events")
+            r = await resume(server, plan.resume_events, plan.resume_repeats)
+            add_lost(r)
+            row = self.row("resume", f"resume {plan.resume_events:,} missed events (Last-Event-ID)")
+            row.raw[name] = r
+            row.values[name] = f"{r['ms']:.0f} ms"
+        if "memory" not in figures and not ("fanout" in figures and plan.memory_n in plan.fanout_n):
+            return
         # Last: 10,000 streams, first idle (memory), then fanned out to.
         self.log(f"{name}: {plan.memory_n} idle streams (memory)")
         m, readers, channel = await memory(server, plan.memory_n)
@@ -681,7 +697,7 @@ class Bench:
             row = self.row("memory", f"server memory per idle stream, {plan.memory_n:,} streams")
             row.raw[name] = m
             row.values[name] = f"{kb(m['per_connection'])} ({m['held']:,} held)"
-            if plan.memory_n in plan.fanout_n:
+            if plan.memory_n in plan.fanout_n and "fanout" in figures:
                 n = plan.memory_n
                 self.log(f"{name}: fan-out, {n} streams")
                 with self.profiler.record(f"fanout-{n}", server, plan.fanout_seconds):
@@ -690,7 +706,6 @@ class Bench:
                 self.fanout_row(name, n, r)
         finally:
             loadgen.close_readers(readers)
-        lost.values[name] = f"{lost.raw[name]['lost']:,}"
 
     def fanout_row(self, name: str, n: int, r: dict[str, Any]) -> None:
         row = self.row(f"fanout_{n}", f"fan-out deliveries/s, {n:,} streams, 1 channel")
@@ -900,6 +915,11 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(SERVERS),
         help=f"comma-separated servers to run (default: {','.join(SERVERS)})",
     )
+    parser.add_argument(
+        "--figures",
+        default=",".join(sorted(FIGURES)),
+        help=f"comma-separated figures to run (default: all of {','.join(sorted(FIGURES))})",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument(
         "--profile", type=Path, help="record py-spy profiles of jupyter-sse here and summarise them"
@@ -910,10 +930,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown servers {sorted(unknown)}; choose from {SERVERS}")
 
+    figures = frozenset(f.strip() for f in args.figures.split(",") if f.strip())
+    if figures - FIGURES:
+        parser.error(f"unknown figures {sorted(figures - FIGURES)}; choose from {sorted(FIGURES)}")
+
     raise_nofile()
     plan = Plan.make(args.quick)
     with tempfile.TemporaryDirectory(prefix="jupyter-sse-bench-") as tmp:
-        bench = Bench(plan, names, Path(tmp), Profiler(args.profile))
+        bench = Bench(plan, names, Path(tmp), Profiler(args.profile), figures)
         # The load generator (this process, and the kernel it starts) on one core, the
         # servers on the other: each figure then measures the server, not the contention.
         os.sched_setaffinity(0, {bench.load_core})

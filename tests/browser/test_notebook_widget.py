@@ -269,9 +269,14 @@ def _switch_theme(page: Page, name: str) -> None:
 def test_widget_shows_a_running_cell_live(lab: Lab, page: Page) -> None:
     expect = sync_api.expect
     page.goto(f"{lab.url}lab/tree/demo.ipynb?token={lab.token}")
+    # On a cold machine the page can draw the notebook before its kernel is connected; a
+    # Shift+Enter then moves to the next cell and runs nothing. Wait for the idle kernel.
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle"))).to_be_visible()
     first_cell = page.locator(".jp-Notebook .jp-CodeCell").first
     first_cell.locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")
+    expect(first_cell.locator(".jp-InputPrompt")).to_contain_text("[*]")
 
     widget = page.locator(".jupyter-sse").first
     progress = widget.get_by_role("progressbar").first

@@ -31,11 +31,12 @@ class Flusher:
     10,000 viewers that is 10,000 fewer loop handles for every tick that has events.
     """
 
-    __slots__ = ("_dirty", "_scheduled")
+    __slots__ = ("_chunk", "_chunk_of", "_dirty", "_scheduled")
 
     def __init__(self) -> None:
         self._dirty: list[Connection] = []
         self._scheduled = False
+        self._chunk_of = self._chunk = b""
 
     def add(self, conn: Connection) -> None:
         self._dirty.append(conn)
@@ -50,13 +51,24 @@ class Flusher:
         for conn in dirty:
             conn.flush()
 
+    def chunk(self, body: bytes) -> bytes:
+        """``body`` framed as one HTTP/1.1 chunk.
+
+        A tick hands the same ``body`` to every viewer of a group one after the other,
+        so the last one is kept: the framing is built once per group, not per viewer.
+        """
+        if body is not self._chunk_of:
+            self._chunk_of, self._chunk = body, b"%x\r\n%b\r\n" % (len(body), body)
+        return self._chunk
+
 
 class Connection:
     """The write side of one ``sse/stream`` response, on its own socket.
 
     ``deliver`` never blocks: frames wait in a list until the flusher's next tick, then
-    go out as one ``sendmsg`` straight to the socket (the chunk framing around them as
-    separate buffers, so the frames are never copied per client). Only what the socket
+    go out as one ``send`` straight to the socket. ``deliver_now`` is for the frames a
+    tick ends with (a fan-out group's): when nothing else waits, they are written at
+    once, in the chunk the flusher framed for the whole group. Only what the socket
     does not take at once goes to the ``IOStream``'s buffer; while that drains, new
     frames wait here, so there is at most one write in flight per connection.
 
@@ -134,6 +146,18 @@ class Connection:
         """
         self._allowed = self._pending + self._limit
 
+    def deliver_now(self, frames: bytes) -> None:
+        """Write ``frames`` at once if nothing is waiting to go before them, else queue them.
+
+        Fan-out groups call this once per tick with the tick's frames: the viewer then
+        costs one system call, and no second pass over every connection.
+        """
+        if self._queue or self._inflight or self._closed.done() or self._stream.writing():
+            self.deliver(frames)
+            return
+        self._pending += len(frames)
+        self._write(self._flusher.chunk(frames) if self._chunked else frames, len(frames))
+
     def flush(self) -> None:
         """Write what is queued (the flusher calls this once per tick)."""
         self._scheduled = False
@@ -141,28 +165,32 @@ class Connection:
         if not queue or self._inflight or self._closed.done():
             return  # a write in flight flushes again when it is done
         self._queue = []
-        body = queue[0] if len(queue) == 1 else b"".join(queue)
-        size = len(body)
-        parts = ((b"%x\r\n" % size), body, CRLF) if self._chunked else (body,)
+        size = sum(map(len, queue))
+        if self._chunked:
+            self._write(b"".join((b"%x\r\n" % size, *queue, CRLF)), size)
+        else:
+            self._write(queue[0] if len(queue) == 1 else b"".join(queue), size)
+
+    def _write(self, data: bytes, size: int) -> None:
+        # `data` is `size` bytes of frames (counted in `_pending` already), maybe framed.
         stream = self._stream
         sent = 0
         if not stream.writing():
             try:
-                sent = stream.socket.sendmsg(parts)
+                sent = stream.socket.send(data)
             except BlockingIOError:
                 sent = 0
             except OSError:
                 self._finish("client went away", False)
                 return
-        total = sum(map(len, parts)) if self._chunked else size
-        if sent == total:
+        if sent == len(data):
             self._pending -= size
             if self._pending <= self._limit and self._allowed != UNLIMITED:
                 self._allowed = self._limit
             return
         # The socket is full: the IOStream sends the rest as the client reads, and
         # tells when it is done. Only this slow path copies the bytes.
-        rest = b"".join(parts)[sent:]
+        rest = data[sent:]
         self._inflight = len(rest)
         self._pending += len(rest) - size
         stream.write(rest).add_done_callback(self._written)

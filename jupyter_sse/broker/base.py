@@ -19,13 +19,17 @@ class Subscriber(Protocol):
 
     ``deliver`` is called on the event loop thread with bytes already encoded for the
     wire; it must not block and must not raise. The same ``bytes`` object is handed
-    to every subscriber of an event: it was encoded once.
+    to every subscriber of an event: it was encoded once. ``deliver`` may wait for the
+    end of the loop tick to write; ``deliver_now`` gets the frames a tick ends with and
+    writes them at once when nothing else is waiting.
     """
 
     @property
     def patterns(self) -> Sequence[str]: ...
 
     def deliver(self, frame: bytes) -> None: ...
+
+    def deliver_now(self, frames: bytes) -> None: ...
 
 
 class Health(TypedDict):

@@ -9,10 +9,13 @@ frame carries its position, and replay and live meet without gap or duplicate:
 
 * a new stream is registered (its live frames held back) *before* its history or
   snapshot is read in one atomic script at position S; then the held frames above S
-  follow, and from there on every frame above the stream's ``floor`` goes straight out;
+  follow, and every later frame above the stream's ``floor`` goes straight out;
+* once the reader has passed a stream's floor, the stream joins the fan-out group of
+  its patterns: from then on a frame costs one append per group, not a check per
+  stream, and a frame at or below the last position read (a catch-up's overlap with
+  pub/sub) goes to no group;
 * after the pub/sub connection drops, the reader re-subscribes, reads everything above
-  the last position it saw from history (``catch-up``), and only then reads on; the
-  per-stream floor drops what a stream already has.
+  the last position it saw from history (``catch-up``), and only then reads on.
 
 Cursors are ``"<epoch>-<seq>"``. The epoch is drawn once per Redis dataset; when Redis
 comes back without its data (or with older data), the epoch changes and every stream
@@ -33,7 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..protocol import EventIn
+from ..protocol import EventIn, pattern_matches
 from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber, matching
 from .redis_keys import DEFAULT_PREFIX, KeyLayout, describe, redacted
 from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position
@@ -94,6 +97,9 @@ class RedisBroker:
         self._store = RedisStore(url, self.keys)
         self._router = Router()
         self._clients: dict[Subscriber, _Client] = {}
+        # The clients not (yet) in a fan-out group: loading their first frames, or live
+        # with a floor the reader has not reached. Each frame is checked against each.
+        self._pending: dict[Subscriber, _Client] = {}
         self._epoch: str | None = None
         self._seen: int | None = None  # highest position the reader has dispatched
         self._ready = asyncio.Event()  # subscribed and caught up
@@ -126,6 +132,7 @@ class RedisBroker:
             _, pending = await asyncio.wait(tasks, timeout=CLOSE_WAIT)
         self._router.clear()
         self._clients.clear()
+        self._pending.clear()
         await self._store.aclose()
         if pending:
             await asyncio.wait(pending, timeout=CLOSE_WAIT)
@@ -151,8 +158,8 @@ class RedisBroker:
     async def subscribe(self, subscriber: Subscriber, cursor: str | None) -> None:
         client = _Client(subscriber, cursor)
         # Registered before anything is read: live frames from now on are held for it.
-        self._clients[subscriber] = client
-        self._router.add(subscriber)
+        self._clients[subscriber] = self._pending[subscriber] = client
+        self._router.add(subscriber, grouped=False)
         if self._ready.is_set():
             try:
                 if await self._load(client):
@@ -165,6 +172,7 @@ class RedisBroker:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         client = self._clients.pop(subscriber, None)
+        self._pending.pop(subscriber, None)
         if client is not None:
             self._router.remove(subscriber)
             if client.loader is not None:
@@ -208,7 +216,15 @@ class RedisBroker:
                 deliver(frame)
                 floor = seq
         client.floor = floor
+        self._settle(client)
         return True
+
+    def _settle(self, client: _Client) -> None:
+        """Group a live client once every frame at or below its floor was dispatched:
+        each frame that reaches a group from then on is one it does not have."""
+        if client.held is None and self._seen is not None and client.floor <= self._seen:
+            del self._pending[client.sub]
+            self._router.group(client.sub)
 
     async def _first_frames(self, client: _Client) -> tuple[list[bytes], int]:
         reason = client.reason
@@ -232,6 +248,9 @@ class RedisBroker:
         client.held = []
         client.floor = 0
         client.generation += 1
+        if client.sub not in self._pending:
+            self._router.ungroup(client.sub)
+            self._pending[client.sub] = client
         self._spawn_loader(client)
 
     # --- the reader -------------------------------------------------------------------
@@ -290,19 +309,21 @@ class RedisBroker:
     def _dispatch(self, channel: str, seq: int, frame: bytes) -> None:
         if self._seen is None or seq > self._seen:
             self._seen = seq
-        for sub in self._router.targets(channel):
-            client = self._clients[sub]
-            if seq <= client.floor:
-                continue
-            held = client.held
-            if held is None:
-                client.floor = seq
-                sub.deliver(frame)
-            elif len(held) < MAX_HELD:
-                held.append((seq, frame))
-            else:
-                held.clear()
-                client.generation += 1
+            for fanout in self._router.fanouts(channel):
+                fanout.send(frame)
+        if not self._pending:
+            return
+        for client in list(self._pending.values()):
+            if seq > client.floor and any(pattern_matches(p, channel) for p in client.patterns):
+                if client.held is None:
+                    client.floor = seq
+                    client.sub.deliver(frame)
+                elif len(client.held) < MAX_HELD:
+                    client.held.append((seq, frame))
+                else:
+                    client.held.clear()
+                    client.generation += 1
+            self._settle(client)
 
     async def _resync(self) -> None:
         """After (re)subscribing: check the epoch, then catch up from history."""

@@ -63,7 +63,7 @@ class FanOut:
         # A tuple taken before the loop: a delivery that cuts a slow client may remove
         # it from this fan-out while the loop runs.
         for subscriber in self._targets:
-            subscriber.deliver(frames)
+            subscriber.deliver_now(frames)
 
 
 class Router:
@@ -86,20 +86,36 @@ class Router:
     def __len__(self) -> int:
         return len(self._all)
 
-    def add(self, subscriber: Subscriber) -> None:
+    def add(self, subscriber: Subscriber, *, grouped: bool = True) -> None:
+        """Route to ``subscriber``; ``grouped=False`` keeps it out of the fan-outs until
+        ``group`` (a broker that must still filter what it sends to it)."""
         for pattern in subscriber.patterns:
             if pattern.endswith("*"):
                 self._prefixes.setdefault(pattern[:-1], set()).add(subscriber)
             else:
                 self._exact.setdefault(pattern, set()).add(subscriber)
         self._all.add(subscriber)
+        self._cache.clear()
+        if grouped:
+            self.group(subscriber)
+
+    def group(self, subscriber: Subscriber) -> None:
+        """Make ``subscriber`` a member of the fan-out of its patterns."""
         key = frozenset(subscriber.patterns)
         fanout = self._fanouts.get(key)
         if fanout is None:
             fanout = self._fanouts[key] = FanOut(key)
         fanout.join(subscriber)
-        self._cache.clear()
         self._fanout_cache.clear()
+
+    def ungroup(self, subscriber: Subscriber) -> None:
+        """Take ``subscriber`` out of its fan-out (it stays routed: see ``targets``)."""
+        fanout = self._fanouts.get(frozenset(subscriber.patterns))
+        if fanout is not None:
+            fanout.leave(subscriber)
+            if not fanout:
+                del self._fanouts[fanout.key]
+                self._fanout_cache.clear()
 
     def remove(self, subscriber: Subscriber) -> None:
         if subscriber not in self._all:
@@ -113,11 +129,7 @@ class Router:
                 subs.discard(subscriber)
                 if not subs:
                     del table[key]
-        fanout = self._fanouts.get(frozenset(subscriber.patterns))
-        if fanout is not None:
-            fanout.leave(subscriber)
-            if not fanout:
-                del self._fanouts[fanout.key]
+        self.ungroup(subscriber)
         self._cache.clear()
         self._fanout_cache.clear()
 
@@ -141,11 +153,12 @@ class Router:
         return cached
 
     def fanouts(self, channel: str) -> tuple[FanOut, ...]:
-        """The fan-outs whose members cover ``channel``: each subscriber in exactly one."""
+        """The fan-outs whose members cover ``channel``: each grouped subscriber in one."""
         cached = self._fanout_cache.get(channel)
         if cached is None:
             keys = dict.fromkeys(frozenset(s.patterns) for s in self.targets(channel))
-            cached = self._fanout_cache[channel] = tuple(self._fanouts[k] for k in keys)
+            cached = tuple(self._fanouts[k] for k in keys if k in self._fanouts)
+            self._fanout_cache[channel] = cached
         return cached
 
     def count(self, channel: str) -> int:

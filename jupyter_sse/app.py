@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from .auth import PublishToken
 from .broker.base import Broker
@@ -103,6 +105,16 @@ class SSEApp(ExtensionApp):
         7 * 24 * 3600.0,
         config=True,
         help="Longest lifetime of a viewer token, in seconds (default 604800 = 7 days).",
+    )
+    freeze_gc = Bool(
+        True,
+        config=True,
+        help="""Once the server has started, move every object it holds to the garbage
+        collector's permanent generation (`gc.freeze()`), so that full collections scan
+        only what was created since (default True). A JupyterLab server holds ~200,000
+        objects at start, and scanning them paused every stream for ~100 ms after each
+        wave of new connections. The cost: an object alive at start that later ends up
+        in a reference cycle is never freed. False leaves the collector alone.""",
     )
 
     @validate(
@@ -233,6 +245,19 @@ class SSEApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         await self.services.start()
         self.write_runtime_file()
+        if self.freeze_gc:
+            # On the loop's next turn, once the other extensions have started too.
+            asyncio.get_running_loop().call_soon(self._freeze_gc)
+
+    def _freeze_gc(self) -> None:
+        # Garbage first, so that nothing dead is kept forever by the freeze.
+        gc.collect()
+        gc.freeze()
+        self.log.info(
+            "jupyter_sse: %d objects held at start frozen for the garbage collector "
+            "(c.SSEApp.freeze_gc)",
+            gc.get_freeze_count(),
+        )
 
     async def stop_extension(self) -> None:
         self.runtime_file.unlink(missing_ok=True)

@@ -35,7 +35,8 @@ def sse_config() -> dict[str, Any]:
 def jp_server_config(
     broker_kind: str, sse_config: dict[str, Any], request: pytest.FixtureRequest
 ) -> dict[str, Any]:
-    config: dict[str, Any] = {"heartbeat_interval": 0, **sse_config}
+    # No gc.freeze() in tests: the server runs inside pytest, whose objects it would freeze.
+    config: dict[str, Any] = {"heartbeat_interval": 0, "freeze_gc": False, **sse_config}
     if broker_kind == "redis":
         config["redis_url"] = request.getfixturevalue("redis_server").url
     return {"ServerApp": {"jpserver_extensions": {"jupyter_sse": True}}, "SSEApp": config}

@@ -56,6 +56,7 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         "client_buffer_bytes",
         "publish_rate_limit",
         "viewer_token_ttl_max",
+        "freeze_gc",
     ]
     traits = SSEApp.class_traits(config=True)
     for name in names:
@@ -145,3 +146,5 @@ def test_runtime_file_and_bounded_stop(
         assert time.monotonic() - start < 10
     assert proc.wait(timeout=20) == 0
     assert not path.exists(), "runtime file left behind"
+    log = proc.stderr.read().decode() if proc.stderr else ""
+    assert "objects held at start frozen for the garbage collector" in log, log

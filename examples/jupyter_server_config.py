@@ -13,3 +13,5 @@ c.SSEApp.history_ttl = 6 * 3600  # seconds
 c.SSEApp.heartbeat_interval = 15  # seconds; keeps proxies from closing idle streams
 c.SSEApp.publish_rate_limit = 50_000  # events/s per caller; 0 for no limit
 c.SSEApp.viewer_token_ttl_max = 24 * 3600  # share links live at most a day
+# On by default: full garbage collections skip the objects the server held at start.
+# c.SSEApp.freeze_gc = False

@@ -222,6 +222,28 @@ async def test_one_pubsub_connection_and_one_encoding_per_server(redis_server: R
         assert fields[b"f"] == frame
 
 
+async def test_a_batch_is_one_live_message_per_run_of_a_channel(redis_server: RedisServer) -> None:
+    """Consecutive events of one channel share a pub/sub message; streams still get every
+    event once, in order, across channels."""
+    async with running(redis_server.url) as broker:
+        sink = Sink("a", "b")
+        await broker.subscribe(sink, None)
+        steps = [("a", 0), ("a", 1), ("b", 2), ("a", 3), ("a", 4), ("a", 5)]
+        with redis_server.client() as r, r.pubsub() as pubsub:
+            pubsub.psubscribe(KeyLayout().live_pattern)
+            assert pubsub.get_message(timeout=5)["type"] == "psubscribe"  # type: ignore[index]
+            await broker.publish([metric(c, i) for c, i in steps])
+            runs = []
+            while len(runs) < 3:
+                message = pubsub.get_message(timeout=5)
+                assert message is not None, f"only {len(runs)} live messages"
+                runs.append(message["data"].count(b"\n\n"))
+        assert runs == [2, 1, 3]
+        got = await sink.wait(2 + len(steps))  # a snapshot per channel first
+        assert [e["event"] for e in got[:2]] == ["snapshot", "snapshot"]
+        assert [(e["data"]["channel"], e["data"]["data"]["step"]) for e in got[2:]] == steps
+
+
 async def test_keys_are_prefixed_and_hash_tagged_per_channel(redis_server: RedisServer) -> None:
     async with running(redis_server.url, prefix="team1:") as broker:
         await broker.publish(

@@ -39,7 +39,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ..protocol import EventIn, pattern_matches
 from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber, matching
 from .redis_keys import DEFAULT_PREFIX, KeyLayout, describe, redacted
-from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position
+from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position, live_frames
 from .routing import Router
 
 log = logging.getLogger(__name__)
@@ -291,20 +291,23 @@ class RedisBroker:
             silent = 0
             if message["type"] != "pmessage":
                 continue
-            frame: bytes = message["data"]
             channel = self.keys.channel_of(message["channel"])
-            position = frame_position(frame)
-            if channel is None or position is None:
+            if channel is None:
                 continue
-            epoch, seq = position
-            if epoch != self._epoch:
-                # Redis was flushed, or another server found data missing and drew a new
-                # epoch: find out which, as after a reconnect.
-                self._ready.clear()
-                await self._resync()
-                self._up()
-                continue
-            self._dispatch(channel, seq, frame)
+            for frame in live_frames(message["data"]):
+                position = frame_position(frame)
+                if position is None:
+                    continue
+                epoch, seq = position
+                if epoch != self._epoch:
+                    # Redis was flushed, or another server found data missing and drew a
+                    # new epoch: find out which, as after a reconnect. The catch-up reads
+                    # the rest of this message from history.
+                    self._ready.clear()
+                    await self._resync()
+                    self._up()
+                    break
+                self._dispatch(channel, seq, frame)
 
     def _dispatch(self, channel: str, seq: int, frame: bytes) -> None:
         if self._seen is None or seq > self._seen:

@@ -17,7 +17,7 @@ Layout, for the default prefix ``jupyter_sse:`` and channel ``train/run-1``::
     jupyter_sse:{train/run-1}:sm, :sl     last metric points / log lines (list)
     jupyter_sse:{train/run-1}:st          table names scored by last update
     jupyter_sse:{train/run-1}:st:<table>  newest rows of one table (list)
-    jupyter_sse:{train/run-1}:live        pub/sub channel carrying the encoded frames
+    jupyter_sse:{train/run-1}:live        pub/sub channel: a message is one or more frames, in order
 
 Every per-channel key carries the channel in a ``{hash tag}``, so all of a channel's
 keys (and its pub/sub channel) map to one Redis Cluster slot. The Lua scripts build

@@ -153,6 +153,14 @@ local function apply(base, op, key, value, data, seq)
   end
 end
 
+-- Consecutive frames of one channel go out as one pub/sub message, in order: a reader
+-- then pays its per-message cost once per run of a batch, not once per event.
+local live, run = nil, {}
+local function send_run()
+  if live then redis.call('PUBLISH', live, table.concat(run)) end
+  live, run = nil, {}
+end
+
 local ids = {}
 for i = 10, #ARGV, 8 do
   local channel, type_, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -172,11 +180,16 @@ for i = 10, #ARGV, 8 do
     redis.call('HSET', base .. 'm', 't', ts)
     redis.call('ZADD', registry, 0, channel)
     apply(base, ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 7], seq)
-    redis.call('PUBLISH', base .. 'live', frame)
+    if live ~= base .. 'live' then
+      send_run()
+      live = base .. 'live'
+    end
+    run[#run + 1] = frame
     if id ~= '' then redis.call('SET', base .. 'i:' .. id, cursor, 'EX', dedupe_ttl) end
     ids[#ids + 1] = cursor
   end
 end
+send_run()
 return ids
 """.replace("__TTL_STEPS__", str(TTL_STEPS))
 

@@ -189,6 +189,16 @@ async def aclose(resource: object) -> None:
     await cast(_Closable, resource).aclose()
 
 
+def live_frames(message: bytes) -> list[bytes]:
+    """The frames of one pub/sub message: the script sends a run of frames as one.
+
+    A frame ends with its only blank line: its ``data:`` line is one line of JSON.
+    """
+    if message.count(b"\n\n") == 1:
+        return [message]
+    return [part + b"\n\n" for part in message.split(b"\n\n") if part]
+
+
 def frame_position(frame: bytes) -> tuple[str, int] | None:
     """The epoch and position in a frame's ``id:`` line (the script writes it first)."""
     if not frame.startswith(b"id: "):

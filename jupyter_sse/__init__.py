@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from .channel import Channel
+from .default import flush, publish, stats
 from .errors import SSEConfigError, SSEDeliveryError, SSEError, SSEValueError
-from .publisher import Publisher, flush, publish, stats
+from .publisher import Publisher
 from .share import share
 
 __version__ = "0.1.0"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import itertools
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
@@ -26,9 +25,11 @@ from typing import (
     overload,
 )
 
+from .default import default_publisher
 from .errors import SSEError, SSEValueError
 from .protocol import Variant, check_channel
-from .publisher import Publisher, default_publisher
+from .publisher import Publisher
+from .values import metric_json, plain
 
 T = TypeVar("T")
 Level = Literal["debug", "info", "success", "warning", "error"]
@@ -50,11 +51,17 @@ class Channel:
     Shown as the last value of a notebook cell, a channel displays its live view.
     """
 
-    __slots__ = ("_publisher", "name")
+    __slots__ = ("_name", "_publisher")
 
     def __init__(self, name: str, *, publisher: Publisher | None = None) -> None:
-        self.name = check_channel(name)
+        self._name = check_channel(name)
         self._publisher = publisher
+
+    @property
+    def name(self) -> str:
+        """The channel's name, checked once, when the channel was made."""
+        # Read-only: metric() puts it on the wire without checking it again.
+        return self._name
 
     @property
     def publisher(self) -> Publisher:
@@ -71,14 +78,10 @@ class Channel:
         NaN and infinite values are sent as null (a gap in the line); numpy and torch
         scalars are converted with ``float()``.
         """
-        if not values:
-            raise SSEValueError(
-                "metric() needs at least one value, e.g. ch.metric(step=1, loss=0.5)"
-            )
-        data: dict[str, Any] = {"values": {k: _plain(v) for k, v in values.items()}}
-        if step is not None:
-            data["step"] = _plain(step)
-        self.publisher.publish(self.name, "metric", data)
+        # One pass converts, checks and encodes the values; the name was checked when
+        # the channel was made. This is the call a training loop makes per step.
+        publisher = self._publisher or default_publisher()
+        publisher._enqueue(self._name, "metric", metric_json(step, values), stacklevel=3)
 
     def status(self, key: str, value: Any, variant: Variant | None = None) -> None:
         """Set the badge ``key`` to ``value``; ``variant`` colours it."""
@@ -183,8 +186,8 @@ class Table:
             raise SSEValueError(f"a table row must be a mapping of column -> value, got {row!r}")
         # Rows come from results (often a DataFrame row): a NaN score or a numpy int
         # must not make the whole row unsendable.
-        plain = {str(k): _plain(v) for k, v in row.items()}
-        self.channel.publish("table", {"table": self.name, "row": plain})
+        plain_row = {str(k): plain(v) for k, v in row.items()}
+        self.channel.publish("table", {"table": self.name, "row": plain_row})
 
     def extend(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """``append`` each of ``rows``, in order."""
@@ -367,20 +370,3 @@ def _error_text(error: BaseException | str) -> str:
     else:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return text[:MAX_ERROR_CHARS]
-
-
-def _plain(value: Any) -> Any:
-    # numpy and torch scalars are not JSON numbers; their float() is. NaN/inf become
-    # null: JSON cannot carry them, and a NaN loss should be a gap, not an exception.
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if not isinstance(value, float):
-        if hasattr(value, "__index__"):
-            return value.__index__()
-        if not hasattr(value, "__float__"):
-            return value
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return value
-    return value if math.isfinite(value) else None

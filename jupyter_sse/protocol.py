@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from .errors import SSEValueError
@@ -26,6 +28,7 @@ STATUS_VARIANTS: Final = frozenset({"default", "success", "warning", "error", "i
 LEVELS: Final = frozenset({"debug", "info", "success", "warning", "error"})
 
 MAX_PATTERNS_PER_STREAM: Final = 64
+FLOAT_MAX: Final = sys.float_info.max
 
 
 class EventIn(TypedDict):
@@ -112,8 +115,19 @@ def scope_covers(scope: list[str], pattern: str) -> bool:
 
 
 def _number(value: object) -> bool:
+    # Exact types first: this runs for every value of every metric event.
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is int:
+        # A JSON integer beyond the float range is Infinity to a browser's JSON.parse.
+        return -FLOAT_MAX <= value <= FLOAT_MAX
     # bool is an int in Python; a progress value of True is a bug, not a number.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int subclass too large for a float
+        return False
 
 
 def _optional(data: dict[str, Any], key: str, ok: bool) -> None:
@@ -195,15 +209,51 @@ def loads(text: str | bytes) -> Any:
 
 # One encoder for every call: json.dumps with non-default options builds a new
 # JSONEncoder each time, which showed in the profile of the publish path.
-_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ENCODER: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+)
+
+
+# JSONEncoder.encode also builds its C encoder on every call, which costs as much as
+# encoding a small event; this one is built once. Without check_circular it keeps no
+# state between calls (threads may share it), and a cycle ends in RecursionError.
+def _c_encoder() -> Callable[[Any, int], Sequence[str]] | None:
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None  # an interpreter without json's C accelerator
+    try:
+        # The arguments JSONEncoder.iterencode passes it, for _ENCODER's options.
+        encoder: Callable[[Any, int], Sequence[str]] = make(
+            None,
+            _ENCODER.default,
+            json.encoder.encode_basestring,
+            None,
+            ":",
+            ",",
+            False,
+            False,
+            False,
+        )
+    except TypeError:
+        return None  # its signature changed: JSONEncoder.encode still works
+    return encoder
+
+
+_C_ENCODE: Final = _c_encoder()
 
 
 def dumps(value: Any) -> str:
     """Compact JSON that every browser can parse; raises ``SSEValueError`` otherwise."""
     try:
+        if _C_ENCODE is not None and type(value) in (dict, list):
+            return "".join(_C_ENCODE(value, 0))
         return _ENCODER.encode(value)
     except (TypeError, ValueError) as e:
         raise SSEValueError(f"data is not JSON-serializable: {e}") from None
+    except RecursionError:
+        raise SSEValueError(
+            "data is not JSON-serializable: it contains itself, or is nested too deeply"
+        ) from None
 
 
 def envelope_json(channel: str, type_: str, ts: float, data_json: str) -> str:
@@ -219,6 +269,45 @@ def envelope_json(channel: str, type_: str, ts: float, data_json: str) -> str:
         + data_json
         + "}"
     )
+
+
+class EventFrames:
+    """The frames of events published together (one ``ts``), built cheaply.
+
+    ``frame(...)`` is byte for byte ``encode(id=cursor, event=type_,
+    data=envelope_json(channel, type_, ts, data_json))``; the part that a (channel,
+    type) pair shares within the batch is built once, and the line-break split is
+    skipped for data that has no line break (compact JSON never has one).
+    """
+
+    __slots__ = ("_heads", "_ts")
+
+    def __init__(self, ts: float) -> None:
+        self._ts = ts
+        self._heads: dict[str, dict[str, str]] = {}  # type -> channel -> head
+
+    def frame(self, cursor: str, channel: str, type_: str, data_json: str) -> bytes:
+        """The wire bytes of one event; raises ``ValueError`` where ``encode`` would."""
+        heads = self._heads.get(type_)
+        if heads is None:
+            heads = self._heads[type_] = {}
+        head = heads.get(channel)
+        if head is None:
+            # The envelope up to its data; json.dumps escapes any line break in the names.
+            envelope = envelope_json(channel, type_, self._ts, "")[:-1]
+            head = heads[channel] = (
+                "\nevent: " + _field_value("event", type_) + "\ndata: " + envelope
+            )
+        if "\n" in data_json or "\r" in data_json or not _plain_cursor(cursor):
+            # The general encoder splits the data into lines, or refuses the id.
+            return encode(
+                id=cursor, event=type_, data=envelope_json(channel, type_, self._ts, data_json)
+            )
+        return ("id: " + cursor + head + data_json + "}\n\n").encode()
+
+
+def _plain_cursor(cursor: str) -> bool:
+    return "\n" not in cursor and "\r" not in cursor and "\0" not in cursor
 
 
 # --- the SSE encoder ---------------------------------------------------------------------

@@ -9,7 +9,6 @@ are dropped and counted, because a training loop must never wait on a dashboard.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
 import os
@@ -18,6 +17,7 @@ import secrets
 import threading
 import time
 import warnings
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from types import TracebackType
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 from .errors import SSEDeliveryError, SSEError, SSEValueError
 from .protocol import check_channel, check_data, check_type, dumps
 from .transport import BatchRefused, Rejected, RetryLater, Transport, discover
+from .values import finite_metric
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -72,7 +73,7 @@ class Publisher:
         *,
         max_queue: int = 100_000,
         linger: float = 0.01,
-        max_batch: int = 500,
+        max_batch: int = 1000,
         max_batch_bytes: int = 1 << 20,
         max_event_bytes: int = MAX_EVENT_BYTES,
         backoff_cap: float = 5.0,
@@ -88,17 +89,21 @@ class Publisher:
         self.backoff_cap = backoff_cap
         self._closed = False
         self._reset()
+        _live.add(self)
 
     def _reset(self) -> None:
         # Everything a forked child must not share with its parent.
-        self._pid = os.getpid()
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        # The queue length at which publish wakes the sender: 1 while it waits for a
+        # first event, max_batch while it lingers, never while it sends.
+        self._wake_at: float = math.inf
         # Ordered by ordinal. Keyed by ordinal, or by (channel, type, key) for the
         # coalesced types so that a newer value replaces the queued one in O(1).
         self._queue: OrderedDict[object, tuple[int, bytes]] = OrderedDict()
         # The random prefix keeps ids unique across processes: the server drops an event
         # whose (channel, id) it has seen, which is what makes a retry safe.
-        self._prefix = secrets.token_hex(4)
+        self._prefix = secrets.token_hex(4).encode()
         self._ordinal = 0  # of the newest accepted event
         self._done = 0  # every event up to this ordinal was delivered or given up on
         self._inflight = 0
@@ -117,34 +122,42 @@ class Publisher:
         check_channel(channel)
         check_type(type)
         if type == "metric":
-            data = _finite_metric(data)
+            data = finite_metric(data)
         check_data(type, data)
-        data_json = dumps(data)
-        size = len(data_json.encode())
+        key = (channel, type, data["key"]) if type in COALESCED_TYPES else None
+        self._enqueue(channel, type, dumps(data), key, stacklevel=4)
+
+    def _enqueue(
+        self,
+        channel: str,
+        type: str,
+        data_json: str,
+        key: tuple[str, str, Any] | None = None,
+        *,
+        stacklevel: int,
+    ) -> None:
+        """Queue an event whose names and data were checked and whose data is encoded
+        (as ``publish`` and ``Channel`` do); ``key`` coalesces it (``COALESCED_TYPES``).
+        ``stacklevel`` makes a full-queue warning point at the user's line."""
+        # Compact JSON of ASCII text is as many bytes as characters: no second encode.
+        size = len(data_json) if data_json.isascii() else len(data_json.encode())
         if size > self.max_event_bytes:
             raise SSEValueError(
                 f"{type} event for {channel!r} is {size} bytes of JSON; the limit is "
                 f"{self.max_event_bytes}: publish a summary, or a path or URL to the full result"
             )
-        key = (channel, type, data["key"]) if type in COALESCED_TYPES else None
-        if self._pid != os.getpid():
-            # Forked (e.g. a DataLoader worker): the parent's thread does not exist here
-            # and its lock may have been held at the fork. Start afresh, with a new prefix.
-            self._reset()
+        # Names are validated to characters that need no JSON escaping, and data is
+        # encoded once: the event is assembled around it (its id is added below).
+        head = f'{{"channel":"{channel}","type":"{type}","data":{data_json},"id":"'.encode()
         warn = False
-        with self._cond:
+        with self._lock:
             if self._closed:
                 raise SSEError("this Publisher is closed; create a new one to publish")
             if self._transport is None:
                 self._transport = discover()
             self._ordinal += 1
             ordinal = self._ordinal
-            # Names are validated to characters that need no JSON escaping, and data is
-            # encoded once: the event is assembled around it.
-            event = (
-                f'{{"channel":"{channel}","type":"{type}","data":{data_json},'
-                f'"id":"{self._prefix}-{ordinal}"}}'
-            ).encode()
+            event = head + b'%s-%d"}' % (self._prefix, ordinal)
             queue = self._queue
             if key is not None:
                 queue.pop(key, None)
@@ -155,8 +168,11 @@ class Publisher:
                 queue.popitem(last=False)
                 self._dropped += 1
                 warn, self._warned_full = not self._warned_full, True
-            if len(queue) == 1 or len(queue) >= self.max_batch:
-                self._cond.notify_all()
+            if len(queue) >= self._wake_at:
+                # Only a sender waiting for this many events is woken: notifying on every
+                # publish while it sends cost the loop more than the rest of the call.
+                self._wake_at = math.inf
+                self._cond.notify()
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="jupyter-sse-publisher", daemon=True
@@ -170,7 +186,7 @@ class Publisher:
                 f"{self._last_error or 'none, the server is slow'}). "
                 "sse.stats()['dropped'] counts them.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
 
     def channel(self, name: str) -> Channel:
@@ -270,27 +286,29 @@ class Publisher:
     # --- the sender thread ----------------------------------------------------------
 
     def _run(self) -> None:
+        sent = last = 0
         while True:
+            # One pass under the lock per request, for the accounts of the batch just
+            # sent and the taking of the next: a sender that finds the lock held by the
+            # publishing loop must then wait for the GIL again.
             with self._cond:
+                if last:
+                    self._sent += sent
+                    self._inflight = 0
+                    self._done = max(self._done, last)
+                    self._cond.notify_all()
                 batch, last = self._next_batch()
                 if not batch:
                     return
                 self._inflight = len(batch)
-            try:
-                self._deliver(batch)
-            except _Closed:
-                with self._cond:
-                    self._dropped += self._inflight
-            with self._cond:
-                self._inflight = 0
-                self._done = max(self._done, last)
-                self._cond.notify_all()
+            sent = self._deliver(batch)
 
     def _next_batch(self) -> tuple[list[bytes], int]:
         # Called with the lock held. Waits for a first event, then up to `linger` for
         # more, so that a burst of events costs one request rather than one each.
         queue, cond = self._queue, self._cond
         while not queue and not self._closed:
+            self._wake_at = 1
             cond.wait()
         if self._closed:
             return [], 0
@@ -299,23 +317,28 @@ class Publisher:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            self._wake_at = self.max_batch
             cond.wait(remaining)
+        self._wake_at = math.inf
         batch: list[bytes] = []
         size = last = 0
         while queue and len(batch) < self.max_batch:
-            ordinal, event = queue[next(iter(queue))]
+            key, (ordinal, event) = queue.popitem(last=False)
             if batch and size + len(event) + 1 > self.max_batch_bytes:
+                queue[key] = (ordinal, event)
+                queue.move_to_end(key, last=False)
                 break
-            queue.popitem(last=False)
             batch.append(event)
             size += len(event) + 1
             last = ordinal
         return batch, last
 
-    def _deliver(self, batch: list[bytes]) -> None:
+    def _deliver(self, batch: list[bytes]) -> int:
         # A refused batch published nothing, so it is split in halves until the events
         # the server refuses are alone: they are dropped, and every other one delivered.
+        # Returns how many were delivered; the caller counts them (see _run).
         chunks = deque([batch])
+        sent = 0
         while chunks:
             chunk = chunks.popleft()
             try:
@@ -328,11 +351,14 @@ class Publisher:
                     self._give_up(1, str(e))
             except Rejected as e:
                 self._give_up(len(chunk) + sum(map(len, chunks)), str(e))
-                return
-            else:
+                break
+            except _Closed:
                 with self._cond:
-                    self._sent += len(chunk)
-                    self._inflight -= len(chunk)
+                    self._dropped += len(chunk) + sum(map(len, chunks))
+                break
+            else:
+                sent += len(chunk)
+        return sent
 
     def _send(self, chunk: Sequence[bytes]) -> None:
         transport = self._transport
@@ -360,9 +386,9 @@ class Publisher:
                 # silently stop) nor be retried forever: the chunk is given up on.
                 log.exception("jupyter_sse: transport %s failed", transport.description)
                 raise Rejected(f"transport error: {type(e).__name__}: {e}") from e
-            with self._cond:
-                recovered, self._outage = self._outage, False
-            if recovered:
+            if self._outage:  # only this thread sets it: no lock needed to read it
+                with self._cond:
+                    self._outage = False
                 log.info("jupyter_sse: delivering to %s again", transport.description)
             return
 
@@ -384,53 +410,24 @@ class Publisher:
             log.error("jupyter_sse: %d event(s) refused: %s", count, message)
 
 
+# A forked child (e.g. a DataLoader worker) has no sender thread, and a publisher's lock
+# may have been held at the fork: each starts afresh there, with a new id prefix. A
+# fork hook, rather than an os.getpid() system call on every publish. Weakly held: the
+# set keeps no publisher alive.
+_live: weakref.WeakSet[Publisher] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for publisher in list(_live):
+        publisher._reset()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork either
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def _backoff(attempt: int, cap: float) -> float:
     # Exponential with jitter: kernels that lost the same server at the same moment
     # must not all come back at the same moment.
     delay = min(cap, BACKOFF_FIRST * 2.0**attempt)
     return delay / 2 + random.uniform(0, delay / 2)
-
-
-def _finite_metric(data: Any) -> Any:
-    # A NaN loss is what a diverging run produces, the moment its chart matters most.
-    # JSON has no NaN (browsers' JSON.parse refuses it), so such a value is sent as
-    # null, a gap in the line, rather than refusing the whole event.
-    values = data.get("values") if isinstance(data, dict) else None
-    if not isinstance(values, dict):
-        return data
-    finite = {
-        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in values.items()
-    }
-    return {**data, "values": finite}
-
-
-# --- the default publisher -----------------------------------------------------------
-
-_default_lock = threading.Lock()
-_default: list[Publisher] = []  # at most one; created by the first publish
-
-
-def default_publisher() -> Publisher:
-    """The process's shared publisher, created on first use and flushed briefly at exit."""
-    if not _default:
-        with _default_lock:
-            if not _default:
-                publisher = Publisher()
-                atexit.register(publisher.close, EXIT_FLUSH_TIMEOUT)
-                _default.append(publisher)
-    return _default[0]
-
-
-def publish(channel: str, type: str, data: Any) -> None:
-    """Queue one event on ``channel``; never blocks (see ``Publisher.publish``)."""
-    default_publisher().publish(channel, type, data)
-
-
-def flush(timeout: float = 10.0) -> None:
-    """Wait until everything published so far was delivered (see ``Publisher.flush``)."""
-    default_publisher().flush(timeout)
-
-
-def stats() -> Stats:
-    """Counters of the default publisher: queued, sent, dropped, failed, last error."""
-    return default_publisher().stats()

@@ -41,38 +41,47 @@ def parse_publish_body(body: bytes, *, max_event_bytes: int) -> list[EventIn]:
         raise RejectedInput(400, "empty batch: send one event object or a non-empty array")
     if len(items) > MAX_BATCH:
         raise RejectedInput(413, f"batch of {len(items)} events; at most {MAX_BATCH} per request")
-    return [_event(i, item, max_event_bytes) for i, item in enumerate(items)]
+    # A batch is nearly always many events of a few channels and types: each name is
+    # checked once per batch, not once per event.
+    channels: set[str] = set()
+    types: set[str] = set()
+    return [_event(i, item, max_event_bytes, channels, types) for i, item in enumerate(items)]
 
 
-def _event(index: int, item: Any, max_event_bytes: int) -> EventIn:
-    where = f"event {index}"
-    if not isinstance(item, dict):
-        raise RejectedInput(400, f"{where}: must be an object with channel, type and data")
-    unknown = set(item) - _KEYS
-    if unknown:
-        raise RejectedInput(400, f"{where}: unknown field(s) {sorted(unknown)}")
-    missing = [k for k in ("channel", "type", "data") if k not in item]
-    if missing:
-        raise RejectedInput(400, f"{where}: missing field(s) {missing}")
+def _event(
+    index: int, item: Any, max_event_bytes: int, channels: set[str], types: set[str]
+) -> EventIn:
+    if type(item) is not dict:
+        raise RejectedInput(400, f"event {index}: must be an object with channel, type and data")
+    if not _KEYS.issuperset(item):
+        unknown = sorted(set(item) - _KEYS)
+        raise RejectedInput(400, f"event {index}: unknown field(s) {unknown}")
+    if "channel" not in item or "type" not in item or "data" not in item:
+        missing = [k for k in ("channel", "type", "data") if k not in item]
+        raise RejectedInput(400, f"event {index}: missing field(s) {missing}")
+    channel, type_, data = item["channel"], item["type"], item["data"]
     try:
-        channel = check_channel(item["channel"])
-        type_ = check_type(item["type"])
-        check_data(type_, item["data"])
+        if type(channel) is not str or channel not in channels:
+            channels.add(check_channel(channel))
+        if type(type_) is not str or type_ not in types:
+            types.add(check_type(type_))
+        check_data(type_, data)
+        data_json = dumps(data)
     except SSEValueError as e:
-        raise RejectedInput(400, f"{where}: {e}") from None
-    data_json = dumps(item["data"])
-    size = len(data_json.encode())
+        raise RejectedInput(400, f"event {index}: {e}") from None
+    # Compact JSON of ASCII text is as many bytes as characters: no second encode.
+    size = len(data_json) if data_json.isascii() else len(data_json.encode())
     if size > max_event_bytes:
-        raise RejectedInput(413, f"{where}: data is {size} bytes; the limit is {max_event_bytes}")
-    event: EventIn = {
-        "channel": channel,
-        "type": type_,
-        "data": item["data"],
-        "data_json": data_json,
-    }
+        raise RejectedInput(
+            413, f"event {index}: data is {size} bytes; the limit is {max_event_bytes}"
+        )
     if "id" in item:
         key = item["id"]
-        if not isinstance(key, str) or not _ID_RE.fullmatch(key):
-            raise RejectedInput(400, f"{where}: id must be 1-128 characters of A-Z a-z 0-9 _ . : -")
-        event["id"] = key
-    return event
+        if type(key) is not str or not _ID_RE.fullmatch(key):
+            raise RejectedInput(
+                400, f"event {index}: id must be 1-128 characters of A-Z a-z 0-9 _ . : -"
+            )
+    # The parsed object becomes the event: its keys are exactly EventIn's (checked above),
+    # and reusing it saves a dict per event (and typing.cast, a call per event).
+    item["data_json"] = data_json
+    return item  # type: ignore[return-value]

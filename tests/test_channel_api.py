@@ -132,6 +132,40 @@ def test_nan_becomes_null_and_array_scalars_become_numbers(ch: Channel, recorder
     ]
 
 
+class FloatTensor:
+    """Stands for a 0-d float torch tensor: it has ``__index__``, which refuses it."""
+
+    def __index__(self) -> int:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+
+    def __float__(self) -> float:
+        return 0.75
+
+
+class Float64(float):
+    """Stands for numpy's float64, a subclass of float."""
+
+
+def test_a_float_tensor_scalar_is_sent_as_a_number(ch: Channel, recorder: Recorder) -> None:
+    """A float tensor's __index__ raises TypeError, which escaped from ch.metric."""
+    ch.metric(step=FloatTensor(), loss=FloatTensor())
+    ch.table("t").append({"score": FloatTensor()})
+    assert sent(ch, recorder) == [
+        ("metric", {"values": {"loss": 0.75}, "step": 0.75}),
+        ("table", {"table": "t", "row": {"score": 0.75}}),
+    ]
+
+
+def test_metric_values_of_every_kind_arrive_as_sent(ch: Channel, recorder: Recorder) -> None:
+    names = {'val "loss"\\': 1, "λ": Float64(0.5), "n": 10**20, "neg": -0.0, "e": 1e-300}
+    ch.metric(**names)
+    ch.metric(step=float("nan"), loss=Float64("inf"))
+    assert sent(ch, recorder) == [
+        ("metric", {"values": names}),
+        ("metric", {"values": {"loss": None}, "step": None}),
+    ]
+
+
 def test_mistakes_are_refused_with_a_remedy(ch: Channel) -> None:
     with pytest.raises(SSEValueError, match=r"invalid channel 'a b': use 1-128 characters"):
         Channel("a b")
@@ -139,6 +173,12 @@ def test_mistakes_are_refused_with_a_remedy(ch: Channel) -> None:
         ch.metric(step=1)
     with pytest.raises(SSEValueError, match="metric value 'loss' must be a finite number or null"):
         ch.metric(loss="high")
+    with pytest.raises(SSEValueError, match="metric value 'ok' must be a finite number or null"):
+        ch.metric(ok=True)
+    with pytest.raises(SSEValueError, match="metric value 'big' must be a finite number or null"):
+        ch.metric(big=10**400)
+    with pytest.raises(SSEValueError, match="step must be a finite number or null"):
+        ch.metric(step="one", loss=1.0)
     with pytest.raises(SSEValueError, match="status variant must be one of"):
         ch.status("k", 1, variant="purple")  # type: ignore[arg-type]
     with pytest.raises(SSEValueError, match="level must be one of"):

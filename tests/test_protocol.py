@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from jupyter_sse.errors import SSEValueError
 from jupyter_sse.protocol import (
     PING,
+    EventFrames,
     check_channel,
     check_data,
     check_pattern,
@@ -131,3 +135,63 @@ def test_builtin_shapes_are_checked(type_: str, data: object, message: str) -> N
 
 def test_custom_types_carry_any_json() -> None:
     check_data("my.type", [1, "two", None])
+
+
+def test_a_huge_integer_is_not_a_finite_number() -> None:
+    """An integer beyond the float range raised OverflowError (a 500 on the server)."""
+    with pytest.raises(SSEValueError, match="finite number"):
+        check_data("metric", {"values": {"x": 10**400}})
+    with pytest.raises(SSEValueError, match="value"):
+        check_data("progress", {"key": "a", "value": -(10**400)})
+    check_data("metric", {"values": {"x": 10**300, "y": 1.5}, "step": 2})
+
+
+def test_a_self_containing_value_is_refused() -> None:
+    data: dict[str, Any] = {}
+    data["me"] = data
+    with pytest.raises(SSEValueError, match="contains itself"):
+        dumps(data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"values": {"loss": 0.1, 'é"\\': None}, "step": 10**20},
+        [1, 2.5, "line\nbreak", True, {"1": [None]}],
+        {"text": "\u2028", 1: 2, 2.5: "float key", None: "null key"},
+        "plain string",
+    ],
+)
+def test_dumps_is_compact_json(value: Any) -> None:
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert dumps(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("cursor", "channel", "type_", "data_json"),
+    [
+        ("e1-7", "train/run-1", "metric", '{"values":{"x":1}}'),
+        ("e1-8", "c", "log", '{"text":"é\\n"}'),
+        ("e1-9", "c", "custom", '{\n"spread": "over lines"\r\n}'),  # a broker fed by hand
+    ],
+)
+def test_event_frames_are_what_the_encoder_makes(
+    cursor: str, channel: str, type_: str, data_json: str
+) -> None:
+    frames = EventFrames(1764000000.123456789)
+    for _ in range(2):  # the second frame of a (channel, type) reuses its head
+        assert frames.frame(cursor, channel, type_, data_json) == encode(
+            id=cursor,
+            event=type_,
+            data=envelope_json(channel, type_, 1764000000.123456789, data_json),
+        )
+
+
+def test_event_frames_refuse_what_the_encoder_refuses() -> None:
+    frames = EventFrames(1.0)
+    with pytest.raises(ValueError, match="line break"):
+        frames.frame("1\nevent: x", "c", "t", "{}")
+    with pytest.raises(ValueError, match="NUL"):
+        frames.frame("1\0", "c", "t", "{}")
+    with pytest.raises(ValueError, match="line break"):
+        frames.frame("1", "c", "t\r", "{}")

@@ -46,6 +46,13 @@ BAD_BODIES: dict[str, tuple[Any, int, str]] = {
     "wrong data shape": ({**GOOD, "data": {"values": "x"}}, 400, "values"),
     "bad id": ({**GOOD, "id": "a\nb"}, 400, "id must be"),
     "one bad in a batch": ([GOOD, GOOD, {**GOOD, "channel": ""}], 400, "event 2"),
+    # Names are checked once per batch: a name seen as a channel is not thereby a type.
+    "bad type after its name as a channel": (
+        [GOOD, {**GOOD, "channel": "reset"}, {**GOOD, "type": "reset"}],
+        400,
+        "event 2: type 'reset' is reserved",
+    ),
+    "bad channel after good ones": ([GOOD, {**GOOD, "channel": "c d"}], 400, "event 1"),
     "oversize": ({**GOOD, "type": "blob", "data": "x" * 2000}, 413, "limit"),
     "batch too long": ([GOOD] * 1001, 413, "at most 1000"),
 }
@@ -63,6 +70,25 @@ async def test_bad_input_is_refused_and_changes_nothing(server: Server, case: st
         assert r.json()["status"] == status
         assert message in r.json()["error"]
         assert await s.no_event(0.2)
+    assert "c" not in await server.channels()
+
+
+OUT_OF_RANGE = {
+    "float in custom data": '{"channel":"c","type":"blob","data":{"x":1e999}}',
+    "integer metric value": '{"channel":"c","type":"metric","data":{"values":{"x":1%s}}}'
+    % ("0" * 400),
+}
+
+
+@pytest.mark.parametrize("case", list(OUT_OF_RANGE))
+async def test_out_of_range_numbers_are_refused_not_a_server_error(
+    server: Server, case: str
+) -> None:
+    """A number beyond the float range (Infinity to a browser) was answered 500, which a
+    publisher retries forever; it is refused with 400 and changes nothing."""
+    r = await server.publish(OUT_OF_RANGE[case])
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith("event 0: ")
     assert "c" not in await server.channels()
 
 

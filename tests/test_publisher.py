@@ -134,6 +134,19 @@ def test_a_burst_is_sent_in_batches_of_at_most_max_batch(recorder: Recorder) -> 
     assert texts(recorder.events) == [str(i) for i in range(25)]
 
 
+def test_a_full_batch_is_sent_without_waiting_out_the_linger(recorder: Recorder) -> None:
+    with Publisher(transport=recorder, linger=60.0, max_batch=10) as pub:
+        publish_many(pub, 25)
+        # Full batches go at once; the last five wait for the linger (or a flush).
+        deadline = time.monotonic() + 5
+        while len(recorder.batches) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [len(b) for b in recorder.batches] == [10, 10]
+        pub.flush()
+    assert [len(b) for b in recorder.batches] == [10, 10, 5]
+    assert texts(recorder.events) == [str(i) for i in range(25)]
+
+
 def test_a_batch_stays_under_max_batch_bytes(recorder: Recorder) -> None:
     with Publisher(transport=recorder, linger=5.0, max_batch_bytes=300) as pub:
         for i in range(6):
@@ -500,11 +513,24 @@ class ScriptedHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.seen.append((self.path, dict(self.headers), body))
         status, headers, payload = self.script.popleft()
+        headers = dict(headers)
+        # Scripted misbehaviour: close without saying so (as an idle timeout does), or
+        # answer in chunks (as a proxy may).
+        silent_close = headers.pop("X-Then-Close", None) is not None
+        chunked = headers.get("Transfer-Encoding") == "chunked"
         self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(payload))}.items():
+        if not chunked:
+            headers["Content-Length"] = str(len(payload))
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if chunked:
+            half = len(payload) // 2
+            for part in (payload[:half], payload[half:], b""):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        else:
+            self.wfile.write(payload)
+        self.close_connection = silent_close
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -551,6 +577,30 @@ def test_http_transport_retries_429_and_5xx_and_sends_the_token(
     assert headers["Authorization"] == "token secret"
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body) == [json.loads(b) for b in batch]
+
+
+def test_http_transport_reconnects_once_after_a_silent_close_and_reads_chunks(
+    scripted: tuple[str, type[ScriptedHandler]],
+) -> None:
+    url, handler = scripted
+    handler.script.extend(
+        [
+            (200, {"X-Then-Close": "1"}, b'{"ids": ["e-1"]}'),
+            (200, {"Transfer-Encoding": "chunked"}, b'{"ids": ["e-2"]}'),
+            (200, {}, b'{"ids": ["e-3"]}'),
+        ]
+    )
+    transport = HTTPTransport(url)
+    batch = [event("c", "log", {"text": "a"})]
+    try:
+        assert transport.send(batch) == ["e-1"]
+        # The kept-alive connection is gone: one fresh connection, no error.
+        assert transport.send(batch) == ["e-2"]
+        assert transport.send(batch) == ["e-3"]  # after a chunked answer, the same connection
+    finally:
+        transport.close()
+    assert len(handler.seen) == 3
+    assert "Authorization" not in handler.seen[0][1]
 
 
 # --- discovery ------------------------------------------------------------------------------

@@ -12,20 +12,19 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Final
 
-from ..protocol import EventIn, dumps
+from ..protocol import EventFrames, EventIn, dumps, encode, envelope_json
 from .base import (
     ChannelInfo,
     Health,
     Subscriber,
-    event_frame,
     explicit_channels,
     matching,
     reset_frame,
-    snapshot_frame,
 )
-from .routing import Router
+from .routing import FanOut, Router
 from .state import ChannelState
 
 # A publisher's idempotency keys are remembered this many at a time: enough to cover
@@ -33,10 +32,14 @@ from .state import ChannelState
 DEDUPE_KEYS = 65536
 
 
-class _Stored(NamedTuple):
-    seq: int
-    ts: float
-    frame: bytes
+# (seq, ts, frame). A plain tuple, not a NamedTuple: the garbage collector stops
+# tracking a tuple of atoms, never an instance of a tuple subclass. A history of
+# NamedTuples put every event into the oldest generation, where they set off full
+# collections (50-100 ms each in a Jupyter server) every few tens of thousands.
+_Stored = tuple[int, float, bytes]
+SEQ: Final = 0
+TS: Final = 1
+FRAME: Final = 2
 
 
 class _Channel:
@@ -67,7 +70,7 @@ class MemoryBroker:
         self._seq = 0
         self._channels: dict[str, _Channel] = {}
         self._router = Router()
-        self._dedupe: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._dedupe: OrderedDict[str, str] = OrderedDict()
 
     async def start(self) -> None:
         """Nothing to open: the broker lives in this process."""
@@ -84,54 +87,69 @@ class MemoryBroker:
     async def publish(self, events: Sequence[EventIn]) -> list[str]:
         ids: list[str] = []
         now = time.time()
-        for event in events:
-            channel = event["channel"]
-            key = event.get("id")
-            if key is not None:
-                seen = self._dedupe.get((channel, key))
-                if seen is not None:
-                    ids.append(seen)
-                    continue
-            data_json = event.get("data_json")
-            if data_json is None:
-                data_json = dumps(event["data"])
-            cursor = self._append(channel, event["type"], event["data"], data_json, now)
-            if key is not None:
-                self._remember(channel, key, cursor)
-            ids.append(cursor)
+        frames = EventFrames(now)
+        dedupe = self._dedupe
+        # A batch is nearly always one channel: its lookups are made when it changes.
+        name: str | None = None
+        ch: _Channel  # set whenever name is
+        fanouts: tuple[FanOut, ...] = ()
+        touched: dict[_Channel, None] = {}
+        try:
+            for event in events:
+                channel = event["channel"]
+                key = event.get("id")
+                if key is not None:
+                    # One string rather than a (channel, id) tuple: names and ids cannot
+                    # contain a space, and a string is no work for the garbage collector.
+                    key = channel + " " + key
+                    seen = dedupe.get(key)
+                    if seen is not None:
+                        ids.append(seen)
+                        continue
+                if channel != name:
+                    name = channel
+                    found = self._channels.get(channel)
+                    if found is None:
+                        found = self._channels[channel] = _Channel(self.history_size)
+                    ch = found
+                    touched[ch] = None
+                    fanouts = self._router.fanouts(channel)
+                data = event["data"]
+                data_json = event.get("data_json")
+                if data_json is None:
+                    data_json = dumps(data)
+                self._seq += 1
+                cursor = f"{self.epoch}-{self._seq}"
+                type_ = event["type"]
+                frame = frames.frame(cursor, channel, type_, data_json)
+                ch.history.append((self._seq, now, frame))
+                ch.events += 1
+                ch.state.apply(type_, data, now, data_json)
+                # One append per group of identical subscriptions; the frames of this tick
+                # reach each viewer as one write at the end of it (see routing.FanOut).
+                for fanout in fanouts:
+                    fanout.send(frame)
+                if key is not None:
+                    dedupe[key] = cursor
+                    if len(dedupe) > DEDUPE_KEYS:
+                        dedupe.popitem(last=False)
+                ids.append(cursor)
+        finally:
+            # Trimmed once per batch (even one cut short): nothing can read the history
+            # before this returns, so trimming after each event was work for nobody.
+            for touched_ch in touched:
+                touched_ch.last_ts = now
+                self._trim(touched_ch, now)
         return ids
-
-    def _append(self, channel: str, type_: str, data: object, data_json: str, ts: float) -> str:
-        self._seq += 1
-        cursor = f"{self.epoch}-{self._seq}"
-        frame = event_frame(cursor, channel, type_, ts, data_json)
-        ch = self._channels.get(channel)
-        if ch is None:
-            ch = self._channels[channel] = _Channel(self.history_size)
-        ch.history.append(_Stored(self._seq, ts, frame))
-        ch.events += 1
-        ch.last_ts = ts
-        ch.state.apply(type_, data, ts)
-        self._trim(ch, ts)
-        # One append per group of identical subscriptions; the frames of this tick reach
-        # each viewer as one write at the end of it (see routing.FanOut).
-        for fanout in self._router.fanouts(channel):
-            fanout.send(frame)
-        return cursor
 
     def _trim(self, ch: _Channel, now: float) -> None:
         history = ch.history
         while len(history) > self.history_size:
-            ch.evicted = history.popleft().seq
+            ch.evicted = history.popleft()[SEQ]
         if self.history_ttl > 0:
             oldest = now - self.history_ttl
-            while history and history[0].ts < oldest:
-                ch.evicted = history.popleft().seq
-
-    def _remember(self, channel: str, key: str, cursor: str) -> None:
-        self._dedupe[(channel, key)] = cursor
-        if len(self._dedupe) > DEDUPE_KEYS:
-            self._dedupe.popitem(last=False)
+            while history and history[0][TS] < oldest:
+                ch.evicted = history.popleft()[SEQ]
 
     # --- subscribe --------------------------------------------------------------------
 
@@ -175,8 +193,8 @@ class MemoryBroker:
         # Each channel's history is sorted by seq; merging them yields the missed events
         # in the order they were published, across every channel of the connection.
         tails = [_after(self._channels[n].history, after) for n in names]
-        for stored in heapq.merge(*tails, key=lambda s: s.seq):
-            yield stored.frame
+        for stored in heapq.merge(*tails, key=itemgetter(SEQ)):
+            yield stored[FRAME]
 
     def _snapshots(self, patterns: Sequence[str], names: list[str], now: float) -> Iterator[bytes]:
         cursor = f"{self.epoch}-{self._seq}"
@@ -185,8 +203,12 @@ class MemoryBroker:
         wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
         for name in wanted:
             ch = self._channels.get(name)
-            state = ch.state.snapshot() if ch is not None else {}
-            yield snapshot_frame(cursor, name, now, state)
+            # snapshot_frame's bytes, from the state's own JSON: its metric points and log
+            # lines are kept as text, and a dict would be parsed only to be encoded again.
+            state = ch.state.snapshot_json() if ch is not None else "{}"
+            yield encode(
+                id=cursor, event="snapshot", data=envelope_json(name, "snapshot", now, state)
+            )
 
     # --- introspection ----------------------------------------------------------------
 
@@ -210,7 +232,7 @@ def _after(history: deque[_Stored], seq: int) -> list[_Stored]:
     # Walk from the newest end: a resume usually misses only the last few events.
     out: list[_Stored] = []
     for stored in reversed(history):
-        if stored.seq <= seq:
+        if stored[SEQ] <= seq:
             break
         out.append(stored)
     out.reverse()

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Final
 
+from ..protocol import dumps, loads
+
 # Bounds keep a snapshot small enough to send on every connect; each is a choice
 # between what a late viewer can see and how much every connect costs.
 MAX_KEYS: Final = 1000  # progress bars / statuses / tables / custom types per channel
@@ -26,24 +28,33 @@ LOG_LINES: Final = 200
 class ChannelState:
     """Reduces a channel's events to the state a snapshot shows."""
 
-    __slots__ = ("log", "metric", "other", "progress", "status", "table")
+    __slots__ = ("_ts", "_ts_text", "log", "metric", "other", "progress", "status", "table")
 
     def __init__(self) -> None:
         self.progress: dict[str, Any] = {}
         self.status: dict[str, Any] = {}
-        self.metric: deque[dict[str, Any]] = deque(maxlen=METRIC_POINTS)
+        # Metric points and log lines are kept as the JSON text of their snapshot item:
+        # they are the types published by the thousand, and text is not a container the
+        # garbage collector must scan. As dicts, each one lived long enough to reach the
+        # oldest generation, and the full collections that followed cost more than the
+        # rest of publishing.
+        self.metric: deque[str] = deque(maxlen=METRIC_POINTS)
         self.table: dict[str, deque[Any]] = {}
-        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_LINES)
+        self.log: deque[str] = deque(maxlen=LOG_LINES)
         self.other: dict[str, Any] = {}
+        # The events of a batch share their ts, and the repr of a float with 17 digits
+        # costs more than the rest of an item: it is formatted once per ts.
+        self._ts = 0.0
+        self._ts_text = "0.0"
 
-    def apply(self, type_: str, data: Any, ts: float) -> None:
-        """Fold one published event into the state."""
+    def apply(self, type_: str, data: Any, ts: float, data_json: str | None = None) -> None:
+        """Fold one published event into the state; ``data_json`` is ``data`` encoded."""
         if type_ == "progress":
             _put(self.progress, data["key"], data)
         elif type_ == "status":
             _put(self.status, data["key"], data)
         elif type_ == "metric":
-            self.metric.append({"ts": ts, **data})
+            self.metric.append(self._with_ts(ts, data, data_json))
         elif type_ == "table":
             rows = self.table.get(data["table"])
             if rows is None:
@@ -51,27 +62,42 @@ class ChannelState:
                 _put(self.table, data["table"], rows)
             rows.append(data["row"])
         elif type_ == "log":
-            self.log.append({"ts": ts, **data})
+            self.log.append(self._with_ts(ts, data, data_json))
         elif type_ != "notify":
             # Kept latest-only: a toast is an event, not a state, so a late viewer gets none.
             _put(self.other, type_, data)
 
+    def _with_ts(self, ts: float, data: dict[str, Any], data_json: str | None) -> str:
+        # The JSON of {"ts": ts, **data}. Data is a non-empty object (metric needs values,
+        # log needs text), so its text after the opening brace is the rest of the item.
+        if data_json is None or "ts" in data:
+            return dumps({"ts": ts, **data})
+        if ts != self._ts:
+            self._ts, self._ts_text = ts, float.__repr__(ts)
+        return '{"ts":' + self._ts_text + "," + data_json[1:]
+
     def snapshot(self) -> dict[str, Any]:
         """The snapshot ``data`` object (see module docstring)."""
-        out: dict[str, Any] = {}
+        snapshot: dict[str, Any] = loads(self.snapshot_json())
+        return snapshot
+
+    def snapshot_json(self) -> str:
+        """``snapshot()`` as compact JSON, built around the points kept as text."""
+        parts: list[str] = []
         if self.progress:
-            out["progress"] = self.progress
+            parts.append('"progress":' + dumps(self.progress))
         if self.status:
-            out["status"] = self.status
+            parts.append('"status":' + dumps(self.status))
         if self.metric:
-            out["metric"] = list(self.metric)
+            parts.append('"metric":[' + ",".join(self.metric) + "]")
         if self.table:
-            out["table"] = {name: list(rows) for name, rows in self.table.items()}
+            tables = {name: list(rows) for name, rows in self.table.items()}
+            parts.append('"table":' + dumps(tables))
         if self.log:
-            out["log"] = list(self.log)
+            parts.append('"log":[' + ",".join(self.log) + "]")
         if self.other:
-            out["other"] = self.other
-        return out
+            parts.append('"other":' + dumps(self.other))
+        return "{" + ",".join(parts) + "}"
 
 
 def _put(store: dict[str, Any], key: str, value: Any) -> None:

@@ -81,6 +81,7 @@ class Connection:
         "_chunked",
         "_closed",
         "_flusher",
+        "_headers_out",
         "_inflight",
         "_limit",
         "_pending",
@@ -116,6 +117,9 @@ class Connection:
         self._queue: list[bytes] = []
         self._pending = 0  # bytes queued here plus bytes handed to the IOStream, not yet sent
         self._inflight = 0  # bytes handed to the IOStream and not yet sent
+        # The headers went out through the IOStream; once its buffer was seen empty, only
+        # this connection's slow path fills it again, and `_inflight` tracks that.
+        self._headers_out = False
         self._scheduled = False
         self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # Called as soon as the socket closes, not at the next write: the subscription
@@ -152,7 +156,7 @@ class Connection:
         Fan-out groups call this once per tick with the tick's frames: the viewer then
         costs one system call, and no second pass over every connection.
         """
-        if self._queue or self._inflight or self._closed.done() or self._stream.writing():
+        if self._queue or self._inflight or self._closed.done():
             self.deliver(frames)
             return
         self._pending += len(frames)
@@ -175,7 +179,8 @@ class Connection:
         # `data` is `size` bytes of frames (counted in `_pending` already), maybe framed.
         stream = self._stream
         sent = 0
-        if not stream.writing():
+        if self._headers_out or not stream.writing():
+            self._headers_out = True
             try:
                 sent = stream.socket.send(data)
             except BlockingIOError:

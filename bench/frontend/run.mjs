@@ -6,6 +6,8 @@
 //   node bench/frontend/run.mjs --scenario chart     one scenario (repeatable)
 //   node bench/frontend/run.mjs --seconds 5 --json out.json
 //   node bench/frontend/run.mjs --screenshots DIR    also save the component gallery
+//   node bench/frontend/run.mjs --trace DIR          also save a profile trace per scenario
+//   node bench/frontend/run.mjs --cpuprofile DIR     also save a JavaScript CPU profile per scenario
 //
 // Exits 1 when a target is missed, 2 when a scenario could not run.
 import { createReadStream } from "node:fs";
@@ -15,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { importFromJs } from "./js-deps.mjs";
+import { CPU_CATEGORIES, PROFILE_CATEGORIES, mainThreadCpu } from "./trace.mjs";
 import { benchConfig } from "./vite.config.mjs";
 
 const SCENARIOS = {
@@ -47,6 +50,8 @@ const { values: args } = parseArgs({
 		seconds: { type: "string", default: "10" },
 		json: { type: "string" },
 		screenshots: { type: "string" },
+		trace: { type: "string" },
+		cpuprofile: { type: "string" },
 		chromium: { type: "string", default: process.env.CHROMIUM ?? "/usr/bin/chromium" },
 	},
 });
@@ -96,6 +101,7 @@ function table(rows) {
 		"frames",
 		"work p50",
 		"work p95",
+		"main CPU",
 		"interval p50",
 		"interval p95",
 		"dropped",
@@ -103,7 +109,7 @@ function table(rows) {
 	];
 	const body = rows.map((r) =>
 		r.error
-			? [r.scenario, "–", "–", "–", "–", "–", "–", "–", "–", `ERROR: ${r.error.split("\n")[0]}`]
+			? [r.scenario, "–", "–", "–", "–", "–", "–", "–", "–", "–", `ERROR: ${r.error.split("\n")[0]}`]
 			: [
 					r.scenario,
 					String(r.events),
@@ -111,6 +117,9 @@ function table(rows) {
 					String(r.frames),
 					`${fmt(r.workP50)} ms`,
 					`${fmt(r.workP95)} ms`,
+					r.cpuPerSecond == null
+						? "–"
+						: `${fmt(r.cpuPerSecond, 0)} ms/s, ${fmt(r.cpuPerFrame)} ms/frame`,
 					`${fmt(r.intervalP50)} ms`,
 					`${fmt(r.intervalP95)} ms`,
 					`${r.dropped} (${fmt((100 * r.dropped) / Math.max(1, r.slots))}%)`,
@@ -122,26 +131,62 @@ function table(rows) {
 	return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
-/** One scenario in a fresh page; resolves with the page's result or `{ error }`. */
+/** Starts V8's sampling profiler when the page starts measuring (after its warm-up). */
+async function startProfiler(page) {
+	const session = await page.context().newCDPSession(page);
+	await session.send("Profiler.enable");
+	await session.send("Profiler.setSamplingInterval", { interval: 100 });
+	await page.waitForFunction(() => window.__bench || performance.getEntriesByName("bench:measure-start").length, null, {
+		timeout: 120_000,
+		polling: 10,
+	});
+	await session.send("Profiler.start");
+	return session;
+}
+
+/**
+ * One scenario in a fresh page; resolves with the page's result or `{ error }`.
+ *
+ * Every run is traced, with only the categories the CPU figure needs (one event per
+ * task), unless `--trace` asks for a full profile, which is then saved too.
+ */
 async function runScenario(browser, port, scenario) {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 	const errors = [];
 	page.on("pageerror", (error) => errors.push(String(error)));
+	let tracing = false;
 	try {
+		await browser.startTracing(page, { categories: args.trace ? PROFILE_CATEGORIES : CPU_CATEGORIES });
+		tracing = true;
 		// Only the local server is ever contacted.
 		await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
 		await page.goto(`http://127.0.0.1:${port}/index.html?scenario=${scenario}&seconds=${seconds}`, {
 			waitUntil: "domcontentloaded",
 			timeout: 120_000,
 		});
+		const profiler = args.cpuprofile ? await startProfiler(page) : null;
 		const handle = await page.waitForFunction(() => window.__bench, null, {
 			timeout: (seconds + 120) * 1000,
 			polling: 250,
 		});
 		const result = await handle.jsonValue();
+		if (profiler) {
+			await mkdir(args.cpuprofile, { recursive: true });
+			const { profile } = await profiler.send("Profiler.stop");
+			await writeFile(path.join(args.cpuprofile, `${scenario}.cpuprofile`), JSON.stringify(profile));
+		}
+		const trace = await browser.stopTracing();
+		tracing = false;
 		if (errors.length && !result.error) return { error: errors.join("\n") };
-		return result;
+		if (result.error || !(result.frames > 1)) return result;
+		if (args.trace) {
+			await mkdir(args.trace, { recursive: true });
+			await writeFile(path.join(args.trace, `${scenario}.json`), trace);
+		}
+		const cpu = mainThreadCpu(trace);
+		return { ...result, cpuPerSecond: cpu.cpuPerSecond, cpuPerFrame: cpu.cpuMs / result.frames };
 	} finally {
+		if (tracing) await browser.stopTracing().catch(() => undefined);
 		await page.close();
 	}
 }
@@ -153,7 +198,7 @@ async function main() {
 	console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 	const outDir = await mkdtemp(path.join(os.tmpdir(), "jupyter-sse-bench-"));
 	const started = Date.now();
-	await build(await benchConfig(outDir));
+	await build(await benchConfig(outDir, { minify: !args.cpuprofile }));
 	console.log(`built the bench page in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 	const server = await serve(outDir);
@@ -206,6 +251,9 @@ async function main() {
 	console.log();
 	console.log(
 		"work: rAF timestamp → first task after the frame was rendered (store flush, effects, style, layout, paint).",
+	);
+	console.log(
+		"main CPU: the renderer main thread's CPU time (trace tdur) per second of the run and per frame; unlike work, not inflated by other processes.",
 	);
 	console.log("interval: between rAF timestamps (60 Hz: 16.7 ms at best). dropped: vsync slots with no frame.");
 	const missed = results.filter((r) => r.missed).map((r) => r.scenario);

@@ -19,7 +19,11 @@ function resolveFromJs() {
 	};
 }
 
-export async function benchConfig(outDir) {
+/**
+ * `minify: false` is for profiles only (`run.mjs --cpuprofile`): function names stay
+ * readable there, and the timed figures come from the minified build.
+ */
+export async function benchConfig(outDir, { minify = true } = {}) {
 	const { svelte } = await importFromJs("@sveltejs/vite-plugin-svelte");
 	const { default: tailwindcss } = await importFromJs("@tailwindcss/vite");
 	return {
@@ -40,7 +44,7 @@ export async function benchConfig(outDir) {
 			outDir,
 			emptyOutDir: true,
 			// A production build, as the widget ships: the figures include minification.
-			minify: true,
+			minify,
 			reportCompressedSize: false,
 			chunkSizeWarningLimit: 4096,
 			// The bundler's timing report is noise in the bench's output.

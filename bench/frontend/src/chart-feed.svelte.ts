@@ -1,17 +1,10 @@
 // Points for the chart-engine comparison, kept in the form each engine reads:
 // column arrays grown in place for uPlot, an array of row objects for LayerChart.
+import { accAt, lossAt } from "./curves.js";
 
 export type Engine = "uplot" | "layerchart-svg" | "layerchart-canvas";
 
 type Row = { step: number; loss: number; acc: number };
-
-export function lossAt(step: number): number {
-	return 2 * Math.exp(-step / 30000) + 0.05 * Math.sin(step / 50) + 0.02 * Math.sin(step * 7.1);
-}
-
-export function accAt(step: number): number {
-	return 1 - 0.9 * Math.exp(-step / 20000) + 0.01 * Math.cos(step / 40);
-}
 
 export class ChartFeed {
 	readonly engine: Engine;

@@ -1,5 +1,5 @@
 // Synthetic traffic: the mix of a training run as the Python API would publish it.
-import { accAt, lossAt } from "./chart-feed.svelte.js";
+import { accAt, lossAt } from "./curves.js";
 
 export interface Envelope {
 	channel: string;

@@ -9,6 +9,9 @@ export class FakeEventSource implements EventSourceLike {
 	readonly url: string;
 	#listeners = new Map<string, ((event: Event) => void)[]>();
 	#id = 0;
+	#pending = "";
+	/** Events dispatched so far. */
+	delivered = 0;
 	closed = false;
 
 	constructor(url: string) {
@@ -31,11 +34,48 @@ export class FakeEventSource implements EventSourceLike {
 
 	/** Delivers one SSE event: `event: type`, `data: JSON`, `id: n`. */
 	emit(type: string, envelope: unknown): void {
+		this.#dispatch(type, JSON.stringify(envelope), String(++this.#id));
+	}
+
+	/**
+	 * Delivers a chunk of the wire format as it came off the network, split into
+	 * events here on the page's thread as the browser's own EventSource parser does.
+	 * Only the fields the bench's producer writes are read (`id`, `event`, `data`).
+	 */
+	receive(chunk: string): void {
+		const text = this.#pending + chunk;
+		let at = 0;
+		for (;;) {
+			const end = text.indexOf("\n\n", at);
+			if (end < 0) break;
+			let type = "message";
+			let data = "";
+			let id = "";
+			let line = at;
+			while (line < end) {
+				let stop = text.indexOf("\n", line);
+				if (stop < 0 || stop > end) stop = end;
+				const colon = text.indexOf(":", line);
+				if (colon > line && colon < stop) {
+					const field = text.slice(line, colon);
+					const value = text.slice(text.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1, stop);
+					if (field === "data") data = data ? `${data}\n${value}` : value;
+					else if (field === "event") type = value;
+					else if (field === "id") id = value;
+				}
+				line = stop + 1;
+			}
+			if (id) this.#id = Number(id);
+			this.#dispatch(type, data, String(this.#id));
+			at = end + 2;
+		}
+		this.#pending = text.slice(at);
+	}
+
+	#dispatch(type: string, data: string, lastEventId: string): void {
 		if (this.closed) return;
-		const event = new MessageEvent(type, {
-			data: JSON.stringify(envelope),
-			lastEventId: String(++this.#id),
-		});
+		this.delivered++;
+		const event = new MessageEvent(type, { data, lastEventId });
 		for (const listener of this.#listeners.get(type) ?? []) listener(event);
 	}
 }

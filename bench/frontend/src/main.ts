@@ -5,9 +5,10 @@ import { SseClient } from "$lib/sse";
 import LiveView from "../../../js/src/views/LiveView.svelte";
 import { ChartFeed, type Engine } from "./chart-feed.svelte.js";
 import EngineBench from "./EngineBench.svelte";
-import { metric, metricHistory, mixed, snapshot } from "./events.js";
+import { metricHistory, mixed, snapshot } from "./events.js";
 import { FakeEventSource } from "./fake-source.js";
 import { measureFrames, report, type FrameReport } from "./frames.js";
+import type { ProducerCommand } from "./producer.worker.js";
 
 interface BenchResult extends FrameReport {
 	scenario: string;
@@ -70,6 +71,17 @@ function chartPoints(): number | null {
 	return total;
 }
 
+/**
+ * Streams events into `source` from a worker (see producer.worker.ts): the page's
+ * main thread only receives the chunks, as it would from a network.
+ */
+function startProducer(source: FakeEventSource, command: ProducerCommand): Worker {
+	const worker = new Worker(new URL("./producer.worker.ts", import.meta.url), { type: "module" });
+	worker.onmessage = (message: MessageEvent<string>) => source.receive(message.data);
+	worker.postMessage(command);
+	return worker;
+}
+
 /** A LiveView fed by a real SseClient over a fake EventSource. */
 async function liveView(patterns: string[]): Promise<FakeEventSource> {
 	let source: FakeEventSource | null = null;
@@ -94,26 +106,14 @@ async function run(): Promise<BenchResult> {
 		const channels = ["bench/train", "bench/eval"];
 		const source = await liveView(channels);
 		for (const channel of channels) source.emit("snapshot", snapshot(channel));
-		let n = 0;
-		const warm = produce(10000, (count) => {
-			for (let i = 0; i < count; i++, n++) {
-				const e = mixed(n, channels);
-				source.emit(e.type, e);
-			}
-		});
+		const producer = startProducer(source, { kind: "mixed", perSecond: 10000, channels });
 		await sleep(warmupMs);
-		warm();
-		const start = n;
-		const stop = produce(10000, (count) => {
-			for (let i = 0; i < count; i++, n++) {
-				const e = mixed(n, channels);
-				source.emit(e.type, e);
-			}
-		});
+		const start = source.delivered;
 		const frames = await measureFrames(seconds * 1000);
-		stop();
+		const events = source.delivered - start;
+		producer.terminate();
 		await tick();
-		return { scenario, events: n - start, points: chartPoints(), ...report(frames) };
+		return { scenario, events, points: chartPoints(), ...report(frames) };
 	}
 
 	if (scenario === "gallery") {
@@ -178,12 +178,11 @@ async function run(): Promise<BenchResult> {
 		source.emit("snapshot", snapshot(channel, { metric: metricHistory(0, 100000) }));
 		await until(() => (chartPoints() ?? 0) >= 100000 || null, "100,000 points drawn");
 		await sleep(warmupMs);
-		let step = 100000;
-		const stop = produce(1000, (count) => {
-			for (let i = 0; i < count; i++) source.emit("metric", metric(channel, step++));
-		});
+		const producer = startProducer(source, { kind: "metric", perSecond: 1000, channel, fromStep: 100000 });
+		const start = source.delivered;
 		const frames = await measureFrames(seconds * 1000);
-		const events = stop();
+		const events = source.delivered - start;
+		producer.terminate();
 		await sleep(50);
 		return { scenario, events, points: chartPoints(), ...report(frames) };
 	}

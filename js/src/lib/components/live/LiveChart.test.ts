@@ -48,6 +48,30 @@ describe("LiveChart", () => {
 		expect(container.querySelector("[data-slot=chart-text]")!.className).toContain("sr-only");
 	});
 
+	it("redraws its text at the text rate while the points follow every batch", async () => {
+		vi.useFakeTimers();
+		try {
+			const store = trained(3);
+			const { container } = render(LiveChart, { metrics: store.metrics["train"]! });
+			const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
+			const text = () => container.querySelector("[data-slot=chart-text] li")!.textContent;
+			const add = (step: number, loss: number) => {
+				store.apply([envelope("train", "metric", { step, values: { loss } })]);
+				flushSync();
+			};
+			add(3, 0.5);
+			expect(text()).toBe("loss 0.5 at step 3");
+			add(4, 0.25);
+			expect(chart.dataset.points).toBe("5");
+			// Within the text interval: the text holds, although the series grew.
+			expect(text()).toBe("loss 0.5 at step 3");
+			await vi.advanceTimersByTimeAsync(150);
+			expect(text()).toBe("loss 0.25 at step 4");
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
 	it("draws a legend in the chart token colours", () => {
 		const { container } = render(LiveChart, { metrics: trained(3).metrics["train"]! });
 		const swatches = container.querySelectorAll("[data-slot=chart-legend] li > span:first-child");

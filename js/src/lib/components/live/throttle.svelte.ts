@@ -4,36 +4,76 @@ import { untrack } from "svelte";
 export const TEXT_REFRESH_MS = 66;
 
 /**
+ * Changes closer together than this are "frequent": a CSS transition of 150–200 ms
+ * started by one would still be running when the next arrives.
+ */
+export const FREQUENT_MS = 250;
+
+export interface Throttled<T> {
+	readonly current: T;
+	/**
+	 * The last two values were applied less than `FREQUENT_MS` apart. Views drop their
+	 * CSS transitions then: a transition that never settles animates on every frame
+	 * (colours on the main thread) and makes the shown value lag behind the real one.
+	 */
+	readonly frequent: boolean;
+}
+
+/**
  * `get()` as it was at most about `intervalMs` ago, always ending on the latest value.
  *
  * For views a person reads rather than watches: a table or a log redrawn sixty
  * times a second is no easier to read than one redrawn ten times, and costs six
  * times the DOM work. Call during component initialisation (it owns an effect).
  */
-export function throttled<T>(get: () => T, intervalMs: number): { readonly current: T } {
-	let current = $state.raw(untrack(get));
+export function throttled<T>(get: () => T, intervalMs: number): Throttled<T> {
+	const initial = untrack(get);
+	let current = $state.raw(initial);
+	let frequent = $state(false);
 	let last = Number.NEGATIVE_INFINITY;
+	let latest = initial;
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let frame = 0;
+
+	const apply = (): void => {
+		timer = undefined;
+		frame = 0;
+		const now = performance.now();
+		// Written, never read here: this may run inside the effect below, which must not
+		// come to depend on `frequent`.
+		frequent = now - last < FREQUENT_MS;
+		last = now;
+		current = latest;
+	};
 
 	$effect(() => {
-		const value = get();
-		if (value === untrack(() => current)) return;
+		latest = get();
+		// One timer per window, whatever arrives meanwhile: it applies the latest value.
+		if (timer !== undefined || frame !== 0 || latest === untrack(() => current)) return;
 		const wait = last + intervalMs * (0.75 + Math.random() / 2) - performance.now();
 		if (wait <= 0) {
-			last = performance.now();
-			current = value;
+			apply();
 			return;
 		}
-		// A newer value cancels this one: the timer always applies the latest.
-		const timer = setTimeout(() => {
-			last = performance.now();
-			current = value;
+		// Applied in an animation frame rather than in the timer's task: a DOM change
+		// between two frames leaves the style dirty for the next frame's first callbacks,
+		// and a chart's `fillText` there would recalculate the page's style first.
+		timer = setTimeout(() => {
+			frame = requestAnimationFrame(apply);
 		}, wait);
-		return () => clearTimeout(timer);
+	});
+
+	$effect(() => () => {
+		clearTimeout(timer);
+		cancelAnimationFrame(frame);
 	});
 
 	return {
 		get current() {
 			return current;
+		},
+		get frequent() {
+			return frequent;
 		},
 	};
 }

@@ -51,6 +51,15 @@ describe("Progress", () => {
 		);
 	});
 
+	it("eases the bar unless told not to", () => {
+		const indicator = (container: HTMLElement) =>
+			container.querySelector("[data-slot=progress-indicator]")!.className;
+		expect(indicator(render(Progress, { value: 40, total: 100 }).container)).toContain("transition-transform");
+		expect(indicator(render(Progress, { value: 40, total: 100, animate: false }).container)).not.toContain(
+			"transition",
+		);
+	});
+
 	it("shows counts, rate and a human-friendly ETA", () => {
 		render(Progress, { value: 1500, total: 10000, label: "rows", rate: 2, unit: "row" });
 		expect(screen.getByText("1,500 / 10,000")).toBeTruthy();

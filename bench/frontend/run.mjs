@@ -29,7 +29,7 @@ const SCENARIOS = {
 	"engine-layerchart-canvas": "LayerChart canvas, 100k points + 1,000/s",
 };
 
-// Targets from the front-end issue: a frame's main-thread work fits in a 60 Hz frame.
+// Target: a frame's main-thread work fits in a 60 Hz frame.
 const TARGET_WORK_P95_MS = 16;
 const TARGETED = new Set(["events", "chart"]);
 

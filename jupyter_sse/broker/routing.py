@@ -71,8 +71,9 @@ class Router:
 
     The cache turns the per-event cost into one dict lookup; it is dropped whenever
     a connection comes or goes, which is rare next to events. ``targets`` gives each
-    subscriber of a channel; ``fanouts`` gives them grouped by identical patterns, for
-    brokers that deliver the same frames to all of them.
+    subscriber of a channel; ``fanouts`` gives the grouped ones (all but those added
+    with ``grouped=False`` and not grouped since) by identical patterns, for brokers
+    that deliver the same frames to all of them.
     """
 
     def __init__(self) -> None:

@@ -194,7 +194,7 @@ class Connection:
                 self._allowed = self._limit
             return
         # The socket is full: the IOStream sends the rest as the client reads, and
-        # tells when it is done. Only this slow path copies the bytes.
+        # tells when it is done. New frames wait in `_queue` meanwhile.
         rest = data[sent:]
         self._inflight = len(rest)
         self._pending += len(rest) - size

@@ -100,6 +100,11 @@ def pattern_matches(pattern: str, channel: str) -> bool:
     return pattern == channel
 
 
+def covered(patterns: Sequence[str], channel: str) -> bool:
+    """True when any of subscription ``patterns`` covers ``channel``."""
+    return any(pattern_matches(p, channel) for p in patterns)
+
+
 def scope_covers(scope: list[str], pattern: str) -> bool:
     """True when every channel ``pattern`` can match is inside one of ``scope``'s patterns."""
     for allowed in scope:
@@ -254,6 +259,11 @@ def dumps(value: Any) -> str:
         raise SSEValueError(
             "data is not JSON-serializable: it contains itself, or is nested too deeply"
         ) from None
+
+
+def json_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8; compact ASCII JSON (the usual case) needs no encode."""
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def envelope_json(channel: str, type_: str, ts: float, data_json: str) -> str:

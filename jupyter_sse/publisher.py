@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from .errors import SSEDeliveryError, SSEError, SSEValueError
-from .protocol import check_channel, check_data, check_type, dumps
+from .protocol import check_channel, check_data, check_type, dumps, json_size
 from .transport import BatchRefused, Rejected, RetryLater, Transport, discover
 from .values import finite_metric
 
@@ -139,8 +139,7 @@ class Publisher:
         """Queue an event whose names and data were checked and whose data is encoded
         (as ``publish`` and ``Channel`` do); ``key`` coalesces it (``COALESCED_TYPES``).
         ``stacklevel`` makes a full-queue warning point at the user's line."""
-        # Compact JSON of ASCII text is as many bytes as characters: no second encode.
-        size = len(data_json) if data_json.isascii() else len(data_json.encode())
+        size = json_size(data_json)
         if size > self.max_event_bytes:
             raise SSEValueError(
                 f"{type} event for {channel!r} is {size} bytes of JSON; the limit is "

@@ -24,6 +24,11 @@ LAST_CHUNK: Final = b"0\r\n\r\n"
 UNLIMITED: Final = float("inf")
 
 
+def http_chunk(frames: Sequence[bytes], size: int) -> bytes:
+    """``frames`` (``size`` bytes in all) as one HTTP/1.1 chunk, copied once."""
+    return b"".join((b"%x\r\n" % size, *frames, CRLF))
+
+
 class Flusher:
     """Writes every connection that has frames waiting, once per loop tick.
 
@@ -58,7 +63,7 @@ class Flusher:
         so the last one is kept: the framing is built once per group, not per viewer.
         """
         if body is not self._chunk_of:
-            self._chunk_of, self._chunk = body, b"%x\r\n%b\r\n" % (len(body), body)
+            self._chunk_of, self._chunk = body, http_chunk((body,), len(body))
         return self._chunk
 
 
@@ -171,7 +176,7 @@ class Connection:
         self._queue = []
         size = sum(map(len, queue))
         if self._chunked:
-            self._write(b"".join((b"%x\r\n" % size, *queue, CRLF)), size)
+            self._write(http_chunk(queue, size), size)
         else:
             self._write(queue[0] if len(queue) == 1 else b"".join(queue), size)
 

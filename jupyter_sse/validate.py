@@ -10,7 +10,7 @@ import re
 from typing import Any, Final
 
 from .errors import SSEValueError
-from .protocol import EventIn, check_channel, check_data, check_type, dumps, loads
+from .protocol import EventIn, check_channel, check_data, check_type, dumps, json_size, loads
 
 MAX_BATCH: Final = 1000
 _KEYS: Final = frozenset({"channel", "type", "data", "id"})
@@ -69,8 +69,7 @@ def _event(
         data_json = dumps(data)
     except SSEValueError as e:
         raise RejectedInput(400, f"event {index}: {e}") from None
-    # Compact JSON of ASCII text is as many bytes as characters: no second encode.
-    size = len(data_json) if data_json.isascii() else len(data_json.encode())
+    size = json_size(data_json)
     if size > max_event_bytes:
         raise RejectedInput(
             413, f"event {index}: data is {size} bytes; the limit is {max_event_bytes}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, NotRequired, Protocol, TypedDict
 
-from ..protocol import EventIn, dumps, encode, envelope_json, pattern_matches
+from ..protocol import EventIn, covered, dumps, encode, envelope_json
 
 
 class Subscriber(Protocol):
@@ -86,15 +86,13 @@ class Broker(Protocol):
         """Every channel the broker knows, with its local subscriber count."""
 
 
-def event_frame(cursor: str, channel: str, type_: str, ts: float, data_json: str) -> bytes:
-    """The wire bytes of one published event, encoded once for all its subscribers."""
-    return encode(id=cursor, event=type_, data=envelope_json(channel, type_, ts, data_json))
+def snapshot_frame(cursor: str, channel: str, ts: float, state_json: str) -> bytes:
+    """A ``snapshot`` event: the latest state of ``channel`` as of ``cursor``.
 
-
-def snapshot_frame(cursor: str, channel: str, ts: float, state: object) -> bytes:
-    """A ``snapshot`` event: the latest state of ``channel`` as of ``cursor``."""
+    ``state_json`` is the state already as JSON: both brokers keep it as text.
+    """
     return encode(
-        id=cursor, event="snapshot", data=envelope_json(channel, "snapshot", ts, dumps(state))
+        id=cursor, event="snapshot", data=envelope_json(channel, "snapshot", ts, state_json)
     )
 
 
@@ -105,7 +103,7 @@ def reset_frame(ts: float, reason: str) -> bytes:
 
 def matching(patterns: Sequence[str], channels: Sequence[str]) -> list[str]:
     """The channels (in the given order) covered by any of ``patterns``."""
-    return [c for c in channels if any(pattern_matches(p, c) for p in patterns)]
+    return [c for c in channels if covered(patterns, c)]
 
 
 def explicit_channels(patterns: Sequence[str]) -> list[str]:

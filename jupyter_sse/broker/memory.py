@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Final
 
-from ..protocol import EventFrames, EventIn, dumps, encode, envelope_json
+from ..protocol import EventFrames, EventIn, dumps
 from .base import (
     ChannelInfo,
     Health,
@@ -23,6 +23,7 @@ from .base import (
     explicit_channels,
     matching,
     reset_frame,
+    snapshot_frame,
 )
 from .routing import FanOut, Router
 from .state import ChannelState
@@ -203,12 +204,8 @@ class MemoryBroker:
         wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
         for name in wanted:
             ch = self._channels.get(name)
-            # snapshot_frame's bytes, from the state's own JSON: its metric points and log
-            # lines are kept as text, and a dict would be parsed only to be encoded again.
             state = ch.state.snapshot_json() if ch is not None else "{}"
-            yield encode(
-                id=cursor, event="snapshot", data=envelope_json(name, "snapshot", now, state)
-            )
+            yield snapshot_frame(cursor, name, now, state)
 
     # --- introspection ----------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..protocol import EventIn, pattern_matches
+from ..protocol import EventIn, covered
 from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber, matching
 from .redis_keys import DEFAULT_PREFIX, KeyLayout, describe, redacted
 from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position, live_frames
@@ -317,7 +317,7 @@ class RedisBroker:
         if not self._pending:
             return
         for client in list(self._pending.values()):
-            if seq > client.floor and any(pattern_matches(p, channel) for p in client.patterns):
+            if seq > client.floor and covered(client.patterns, channel):
                 if client.held is None:
                     client.floor = seq
                     client.sub.deliver(frame)

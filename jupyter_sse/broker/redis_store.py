@@ -19,8 +19,8 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from ..protocol import EventIn, encode, envelope_json
-from .base import ChannelInfo, reset_frame
+from ..protocol import EventIn
+from .base import ChannelInfo, reset_frame, snapshot_frame
 from .redis_keys import KeyLayout
 from .redis_scripts import (
     PUBLISH,
@@ -128,8 +128,7 @@ class RedisStore:
         cursor = f"{reply[0].decode()}-{seq}"
         frames = [reset_frame(now, reason)] if reason is not None else []
         for parts in reply[2:]:
-            data = envelope_json(parts[0].decode(), "snapshot", now, snapshot_json(parts))
-            frames.append(encode(id=cursor, event="snapshot", data=data))
+            frames.append(snapshot_frame(cursor, parts[0].decode(), now, snapshot_json(parts)))
         return frames, seq
 
     async def history(self, patterns: Sequence[str], epoch: str, after: int) -> History:

@@ -892,14 +892,14 @@ def raise_nofile() -> None:
 
 
 def redis_unavailable() -> str | None:
-    if not (servers.ROOT / "jupyter_sse" / "broker" / "redis.py").exists():
-        return "Redis broker unavailable (jupyter_sse/broker/redis.py does not exist)"
+    if not (servers.ROOT / "jupyter_sse" / "server" / "broker" / "redis.py").exists():
+        return "Redis broker unavailable (jupyter_sse/server/broker/redis.py does not exist)"
     try:
-        import jupyter_sse.broker.redis as module
+        import jupyter_sse.server.broker.redis as module
     except Exception as e:
         return f"Redis broker unavailable (import failed: {type(e).__name__}: {e})"
     if not hasattr(module, "RedisBroker"):
-        return "Redis broker unavailable (no RedisBroker in jupyter_sse/broker/redis.py)"
+        return "Redis broker unavailable (no RedisBroker in jupyter_sse/server/broker/redis.py)"
     import shutil
 
     if shutil.which("redis-server") is None:

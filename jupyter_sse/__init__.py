@@ -6,18 +6,20 @@
     for batch in ch.progress(loader, label="epoch 1"): ...
 
 Kept light on purpose: kernels import it to publish, so nothing of the server side
-(jupyter_server, tornado) nor of the widgets (anywidget) is imported here.
+(``jupyter_sse.server``: jupyter_server, tornado) nor of the widget (anywidget) is
+imported here. The code lives in three rooms: ``wire`` (the contract), ``kernel``
+(this API) and ``server`` (the extension); see ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .channel import Channel
-from .default import flush, publish, stats
-from .errors import SSEConfigError, SSEDeliveryError, SSEError, SSEValueError
-from .publisher import Publisher
-from .share import share
+from .kernel.channel import Channel
+from .kernel.default import flush, publish, stats
+from .kernel.publisher import Publisher
+from .kernel.share import share
+from .wire.errors import SSEConfigError, SSEDeliveryError, SSEError, SSEValueError
 
 __version__ = "0.1.0"
 
@@ -37,13 +39,16 @@ __all__ = [
 ]
 
 
-def channel(name: str) -> Channel:
-    """The channel ``name`` (1-128 characters of ``A-Z a-z 0-9 _ . : / -``)."""
-    return Channel(name)
+def channel(name: str, *, publisher: Publisher | None = None) -> Channel:
+    """The channel ``name`` (1-128 characters of ``A-Z a-z 0-9 _ . : / -``).
+
+    It publishes through ``publisher``, or the process's default one.
+    """
+    return Channel(name, publisher=publisher)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     # Imported here: kernels import this package and must not pay for the server side.
-    from .app import SSEApp
+    from .server.app import SSEApp
 
-    return [{"module": "jupyter_sse.app", "app": SSEApp}]
+    return [{"module": "jupyter_sse.server.app", "app": SSEApp}]

@@ -1,24 +1,28 @@
-"""jupyter sse: share links and secret rotation from a terminal."""
+"""jupyter sse: share links and secret rotation from a terminal.
+
+A top-level entry point rather than a module of either room: it composes the kernel
+side (share links, server discovery) and the server side (the secret file).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from .errors import SSEError
+from .wire.errors import SSEError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jupyter sse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="jupyter sse", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     share_cmd = commands.add_parser("share", help="print a read-only dashboard link")
     share_cmd.add_argument("channels", nargs="+", help="channel names or patterns like 'train/*'")
     share_cmd.add_argument("--ttl", default="1h", help="lifetime: seconds or 90s/15m/2h/7d")
-    share_cmd.add_argument("--url", help="server URL (default: the newest running server)")
+    share_cmd.add_argument(
+        "--url", help="server URL (default: the server of this terminal, else the newest running)"
+    )
     share_cmd.add_argument("--token", help="Jupyter token of that server")
 
     rotate = commands.add_parser(
@@ -37,35 +41,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _share(args: argparse.Namespace) -> int:
-    from .share import share
+    from .kernel.share import share
+    from .kernel.transport.discovery import find_server
 
     url, token = args.url, args.token
     if url is None:
-        server = _newest_server()
+        server = find_server()
         url, token = server["url"], token or server.get("token", "")
     print(share(args.channels, args.ttl, server_url=url, token=token or "").url)
     return 0
 
 
-def _newest_server() -> dict[str, Any]:
-    from jupyter_core.paths import jupyter_runtime_dir
-
-    files = sorted(
-        Path(jupyter_runtime_dir()).glob("jpserver-*.json"),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    if not files:
-        raise SSEError("no running Jupyter server found; pass --url and --token")
-    info: dict[str, Any] = json.loads(files[0].read_text())
-    return info
-
-
 def _rotate(args: argparse.Namespace) -> int:
-    from .viewer import ViewerSecret, default_secret_file
+    from .server.secret import ServerSecret, default_secret_file
 
     path = args.file or default_secret_file()
-    ViewerSecret(path).rotate()
+    ServerSecret(path).rotate()
     print(f"viewer secret replaced in {path}: every viewer link issued before is revoked")
     return 0
 

@@ -11,11 +11,14 @@ cd "$ROOT"
 step() { echo; echo "== $*"; }
 
 step "ruff"
-"$VENV/bin/ruff" check jupyter_sse tests bench examples
-"$VENV/bin/ruff" format --check jupyter_sse tests bench examples
+"$VENV/bin/ruff" check jupyter_sse tests bench examples scripts
+"$VENV/bin/ruff" format --check jupyter_sse tests bench examples scripts
 
 step "mypy --strict"
 "$VENV/bin/mypy" --strict jupyter_sse
+
+step "lint-imports: the rooms (wire, kernel, server) and no import cycles"
+"$VENV/bin/lint-imports"
 
 step "js: install, type-check, unit tests, build"
 (cd js && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
-from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
+from tests.support.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "jupyter_sse" / "static"

@@ -27,7 +27,7 @@ import httpx
 import pytest
 from playwright import sync_api
 
-from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
+from tests.support.chromium import ARTIFACTS, CHROMIUM_ARGS, executable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page

@@ -1,0 +1,87 @@
+"""The ``Broker`` protocol that handlers depend on, and the pieces every broker shares.
+
+A broker owns three things: the history (for resume), the latest state per channel
+(for snapshots) and the fan-out to the connections of this process. Handlers only
+ever see this protocol, so the embedded and the Redis broker cannot drift apart
+without the shared test suite noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NotRequired, Protocol, TypedDict
+
+from ...wire.events import EventIn
+
+
+class Subscriber(Protocol):
+    """One SSE connection as a broker sees it.
+
+    ``deliver`` is called on the event loop thread with bytes already encoded for the
+    wire; it must not block and must not raise. The same ``bytes`` object is handed
+    to every subscriber of an event: it was encoded once. ``deliver`` may wait for the
+    end of the loop tick to write; ``deliver_now`` gets the frames a tick ends with (and
+    the same frames as one HTTP/1.1 chunk) and writes them at once when nothing else is
+    waiting.
+    """
+
+    @property
+    def patterns(self) -> Sequence[str]: ...
+
+    def deliver(self, frame: bytes) -> None: ...
+
+    def deliver_now(self, frames: bytes, chunk: bytes) -> None: ...
+
+
+class Health(TypedDict):
+    """What ``GET sse/health`` reports."""
+
+    broker: str
+    state: Literal["ok", "degraded"]
+    reason: NotRequired[str]
+    connections: NotRequired[int]
+
+
+class ChannelInfo(TypedDict):
+    """One row of ``GET sse/channels``."""
+
+    channel: str
+    subscribers: int
+    events: int
+    last_event: float | None
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot take a publish right now (e.g. Redis is down); nothing was written."""
+
+
+class Broker(Protocol):
+    """What the handlers need from a broker, whichever one is configured."""
+
+    kind: str
+
+    async def start(self) -> None:
+        """Open connections and background tasks. Must not fail when a backend is down."""
+
+    async def close(self) -> None:
+        """Stop background tasks and release connections."""
+
+    def health(self) -> Health:
+        """Current state, cheap enough to call on every request."""
+
+    async def publish(self, events: Sequence[EventIn]) -> list[str]:
+        """Store and fan out already validated events, all or none; return their ids."""
+
+    async def subscribe(self, subscriber: Subscriber, cursor: str | None) -> None:
+        """Register ``subscriber`` and deliver its first frames.
+
+        With no cursor: one ``snapshot`` per channel. With a cursor the history still
+        covers: every missed event, in order, once. Otherwise ``reset`` then snapshots.
+        Live events follow with no gap and no duplicate between the two.
+        """
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove ``subscriber`` at once; safe to call twice."""
+
+    async def channels(self) -> list[ChannelInfo]:
+        """Every channel the broker knows, with its local subscriber count."""

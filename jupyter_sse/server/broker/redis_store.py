@@ -1,0 +1,207 @@
+"""What the Redis broker reads from and writes to Redis, with the replies parsed.
+
+``RedisStore`` runs the scripts of ``wire.redis_scripts`` over one redis-py asyncio client
+and turns their replies into frames and positions; ``RedisBroker`` decides who gets
+them and when. Every method raises ``redis.exceptions.RedisError`` when Redis fails.
+"""
+
+from __future__ import annotations
+
+import heapq
+import secrets
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final, NamedTuple, Protocol, cast
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from ...wire.events import EventIn
+from ...wire.redis_keys import KeyLayout
+from ...wire.redis_scripts import (
+    PUBLISH,
+    REPLAY,
+    SNAPSHOT,
+    SYNC,
+    publish_args,
+    publish_keys,
+    snapshot_json,
+)
+from ...wire.sse import reset_frame, snapshot_frame
+from .base import ChannelInfo
+
+CONNECT_TIMEOUT: Final = 2.0  # seconds to open a connection
+COMMAND_TIMEOUT: Final = 10.0  # seconds to wait for the answer to one command
+
+
+class Entry(NamedTuple):
+    """One event read back from history."""
+
+    position: int
+    channel: str
+    frame: bytes
+
+
+class History(NamedTuple):
+    """What ``REPLAY`` found after a position, for every channel a subscription covers."""
+
+    epoch: str
+    seq: int  # the newest position when it was read
+    status: str  # "ok", or "foreign" (another epoch) / "ahead" (a position not reached)
+    lost: list[str]  # channels whose history no longer reaches back to the position
+    entries: list[Entry]  # the events after it, in publish order across channels
+
+
+class _Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+class RedisStore:
+    """The scripts and reads of one broker, under one key prefix."""
+
+    def __init__(self, url: str, keys: KeyLayout) -> None:
+        self.keys = keys
+        self._url = url
+        # No retries inside redis-py: a publish script retried after a lost answer could
+        # run twice, and a silently re-subscribed pub/sub connection would hide a gap.
+        # Every retry is a decision of the broker.
+        self._options: dict[str, Any] = {
+            "socket_connect_timeout": CONNECT_TIMEOUT,
+            "socket_timeout": COMMAND_TIMEOUT,
+        }
+        self._redis = Redis.from_url(url, retry=Retry(NoBackoff(), 0), **self._options)
+        self._listening: list[object] = []  # the client of the open subscription, if any
+        self._publish = self._redis.register_script(PUBLISH)
+        self._snapshot = self._redis.register_script(SNAPSHOT)
+        self._replay = self._redis.register_script(REPLAY)
+        self._sync = self._redis.register_script(SYNC)
+
+    @asynccontextmanager
+    async def subscription(self, pattern: str) -> AsyncIterator[PubSub]:
+        """A PSUBSCRIBE on a connection of its own, closed on the way out.
+
+        Its own client, not one from the command pool: after a failure nothing of the old
+        connection (parser state, resubscribe callbacks) can leak into the next one.
+        """
+        client = Redis.from_url(self._url, retry=Retry(NoBackoff(), 0), **self._options)
+        pubsub = client.pubsub()
+        self._listening.append(client)
+        try:
+            await pubsub.psubscribe(pattern)
+            yield pubsub
+        finally:
+            self._listening.remove(client)
+            await aclose(pubsub)
+            await aclose(client)
+
+    async def aclose(self) -> None:
+        """Close every connection, the subscription's too (which ends a read in progress)."""
+        for client in [self._redis, *self._listening]:
+            await aclose(client)
+
+    async def publish(
+        self, events: Sequence[EventIn], *, history_size: int, history_ttl: float
+    ) -> list[str]:
+        """Run ``PUBLISH`` (atomic: the whole batch or nothing); the cursors, in order."""
+        args = publish_args(
+            self.keys,
+            secrets.token_hex(4),
+            events,
+            history_size=history_size,
+            history_ttl=history_ttl,
+        )
+        ids = await self._publish(keys=publish_keys(self.keys), args=args)
+        return [i.decode() for i in ids]
+
+    async def snapshots(
+        self, patterns: Sequence[str], reason: str | None
+    ) -> tuple[list[bytes], int]:
+        """``reset`` (if ``reason``) and one ``snapshot`` frame per channel, and their position."""
+        reply = await self._snapshot(
+            keys=[self.keys.seq, self.keys.epoch, self.keys.registry],
+            args=[self.keys.prefix, secrets.token_hex(4), *patterns],
+        )
+        now = time.time()
+        seq = int(reply[1])
+        cursor = f"{reply[0].decode()}-{seq}"
+        frames = [reset_frame(now, reason)] if reason is not None else []
+        for parts in reply[2:]:
+            frames.append(snapshot_frame(cursor, parts[0].decode(), now, snapshot_json(parts)))
+        return frames, seq
+
+    async def history(self, patterns: Sequence[str], epoch: str, after: int) -> History:
+        """Every event after position ``after`` of the channels ``patterns`` cover."""
+        reply: Any = await self._replay(
+            keys=[self.keys.seq, self.keys.epoch, self.keys.registry, self.keys.config],
+            args=[self.keys.prefix, secrets.token_hex(4), epoch, str(after), *patterns],
+        )
+        found, seq, status = reply[0].decode(), int(reply[1]), reply[2].decode()
+        lost = [name.decode() for name, gone, _ in reply[3:] if gone]
+        # Each channel's entries are sorted already; merging them keeps publish order.
+        tails = [
+            [Entry(int(e[0].split(b"-")[0]), name.decode(), e[1][1]) for e in entries]
+            for name, _, entries in reply[3:]
+        ]
+        return History(found, seq, status, lost, list(heapq.merge(*tails)))
+
+    async def sync(self, *, rotate: bool, history_size: int, history_ttl: float) -> tuple[str, int]:
+        """The epoch (drawn now if Redis has none, or if ``rotate``) and the newest position.
+
+        Also writes this server's history settings for publishers that trim in Redis.
+        """
+        reply = await self._sync(
+            keys=[self.keys.seq, self.keys.epoch, self.keys.config],
+            args=[
+                secrets.token_hex(4),
+                "1" if rotate else "0",
+                str(history_size),
+                repr(float(history_ttl)),
+            ],
+        )
+        return reply[0].decode(), int(reply[1])
+
+    async def channels(self) -> list[ChannelInfo]:
+        """Every registered channel with its event count and last event time."""
+        # decode_responses is off: members come back as bytes (redis-py types them loosely).
+        members = cast("list[bytes]", await self._redis.zrange(self.keys.registry, 0, -1))
+        names = [n.decode() for n in members]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hmget(self.keys.base(name) + "m", "n", "t")
+            rows = await pipe.execute()
+        return [
+            {
+                "channel": name,
+                "subscribers": 0,
+                "events": int(events or 0),
+                "last_event": float(last) if last else None,
+            }
+            for name, (events, last) in zip(names, rows, strict=True)
+        ]
+
+
+async def aclose(resource: object) -> None:
+    """``resource.aclose()``: the types-redis stubs (redis-py 4) predate it, and
+    redis-py 5+ deprecates ``close()``."""
+    await cast(_Closable, resource).aclose()
+
+
+def live_frames(message: bytes) -> list[bytes]:
+    """The frames of one pub/sub message: the script sends a run of frames as one.
+
+    A frame ends with its only blank line: its ``data:`` line is one line of JSON.
+    """
+    if message.count(b"\n\n") == 1:
+        return [message]
+    return [part + b"\n\n" for part in message.split(b"\n\n") if part]
+
+
+def frame_position(frame: bytes) -> tuple[str, int] | None:
+    """The epoch and position in a frame's ``id:`` line (the script writes it first)."""
+    if not frame.startswith(b"id: "):
+        return None
+    epoch, _, seq = frame[4 : frame.find(b"\n")].rpartition(b"-")
+    return (epoch.decode(), int(seq)) if seq.isdigit() else None

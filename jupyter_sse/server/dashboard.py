@@ -1,0 +1,104 @@
+"""The standalone dashboard page, the exchange of a viewer link for a cookie, and the
+built front end's files."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from urllib.parse import urlencode
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import web
+
+from ..wire.assets import DASHBOARD_JS
+from . import tokens
+from .auth import Principal
+from .handler_base import SSEHandler
+
+
+class StaticHandler(web.StaticFileHandler):
+    """The built front end. Public on purpose: a viewer without Jupyter access loads it,
+    and it holds no data, only code."""
+
+
+class DashboardHandler(SSEHandler):
+    """``GET sse/dashboard``: the page, for Jupyter users and viewers."""
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        try:
+            principal = await self.authorize("user", "viewer")
+        except web.HTTPError as e:
+            if e.status_code != 403 or not (e.log_message or "").startswith("viewer token"):
+                raise
+            # A person followed an expired or revoked link: show the page, which tells
+            # them so in words, rather than a JSON error. It can read nothing.
+            self.set_status(403)
+            principal = Principal("viewer", "refused", scope=())
+        token = self.get_query_argument("token", None)
+        if token is not None and principal.kind == "viewer" and principal.name != "refused":
+            self._exchange(token)
+            return
+        config = {
+            "baseUrl": self.base_url,
+            "channels": self.get_query_arguments("channel"),
+            "viewer": principal.kind == "viewer",
+            "scope": list(principal.scope) if principal.scope is not None else None,
+        }
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.finish(page(self.base_url, config))
+
+    def _exchange(self, token: str) -> None:
+        # First use: the token becomes an HttpOnly cookie and leaves the address bar, so
+        # it is not kept in history, bookmarks or a Referer header.
+        grant = tokens.verify(self.services.viewer_secret.current(), token)
+        self.set_cookie(
+            tokens.VIEWER_COOKIE,
+            token,
+            path=self.base_url + "sse/",
+            httponly=True,
+            samesite="Lax",
+            secure=self.request.protocol == "https",
+            # Kept a day past the token, so that the page can tell an expired link
+            # (403 "token expired") from no link at all (401).
+            expires=grant.expires + 86400,
+        )
+        rest = [
+            (k, v)
+            for k, vs in self.request.query_arguments.items()
+            if k != "token"
+            for v in (x.decode() for x in vs)
+        ]
+        self.set_header("Cache-Control", "no-store")
+        self.redirect(f"{self.base_url}sse/dashboard" + (f"?{urlencode(rest)}" if rest else ""))
+
+
+def page(base_url: str, config: dict[str, object]) -> str:
+    """The dashboard HTML: an empty root the front end fills, and its config inline."""
+    # `</` cannot appear in the JSON, so a channel name can never close the script tag.
+    data = json.dumps(config).replace("</", "<\\/")
+    static = html.escape(base_url + "sse/static/")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>jupyter-sse dashboard</title>
+<link rel="stylesheet" href="{static}dashboard.css?v={_version()}">
+<script id="jupyter-sse-config" type="application/json">{data}</script>
+<script type="module" src="{static}dashboard.js?v={_version()}"></script>
+</head>
+<body class="jupyter-sse-page"><div id="jupyter-sse-dashboard" class="jupyter-sse"></div></body>
+</html>
+"""
+
+
+def _version() -> str:
+    # Busts browser caches when the built front end changes.
+    try:
+        return str(int(DASHBOARD_JS.stat().st_mtime))
+    except OSError:
+        return str(int(time.time()))

@@ -1,0 +1,237 @@
+"""The API routes: ``sse/stream``, ``sse/publish``, ``sse/channels``, ``sse/health`` and
+``sse/tokens``. Each handler authorizes, hands the work to a service, and answers.
+
+Parsing lives in ``validate``, the wire format in ``jupyter_sse.wire``, the write side
+of a stream in ``streams`` and storage in the broker: a handler only wires them
+together. The route table is ``SSEApp.initialize_handlers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import math
+import time
+from functools import partial
+from urllib.parse import urlencode
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import web
+from tornado.http1connection import HTTP1Connection
+
+from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
+from ..wire.errors import SSEValueError
+from ..wire.json_text import loads
+from ..wire.names import check_pattern
+from ..wire.sse import encode_retry
+from . import tokens
+from .broker.base import BrokerUnavailable
+from .handler_base import RefusedError, SSEHandler
+from .streams import EventStream
+from .validate import RejectedInput, parse_publish_body
+
+DEFAULT_VIEWER_TTL = 3600.0  # seconds a viewer link lives when the request names no ttl
+
+
+class StreamHandler(SSEHandler):
+    """``GET sse/stream``: the event stream of one or more channels.
+
+    Once the headers are out, the socket is taken over from tornado's HTTP layer
+    (``detach``): the ``EventStream`` writes the chunk framing itself, straight to the
+    socket, which costs a fraction of a ``write`` + ``flush`` through the handler, and
+    nothing else is ever sent on this connection anyway.
+    """
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        principal = await self.authorize("user", "viewer")
+        patterns = self._patterns()
+        refused = [p for p in patterns if not principal.may_read(p)]
+        if refused:
+            raise web.HTTPError(403, f"this viewer token does not cover {refused}")
+        cursor = self._cursor()
+        limits = self.services.limits
+        connections = self.services.connections
+        if len(connections) >= limits.max_connections:
+            raise web.HTTPError(
+                429, f"server holds its maximum of {limits.max_connections} streams"
+            )
+        if connections.of_user(principal.name) >= limits.max_connections_per_user:
+            raise web.HTTPError(
+                429, f"at most {limits.max_connections_per_user} streams per user; close some"
+            )
+        if not isinstance(self.request.connection, HTTP1Connection):
+            raise web.HTTPError(500, "sse/stream needs tornado's HTTP/1.x server")
+
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache, no-transform")
+        # nginx buffers proxied responses by default, which holds events back until the
+        # buffer fills; this header turns that off for this response only.
+        self.set_header("X-Accel-Buffering", "no")
+        # The body is framed by the EventStream, not by tornado (see the class doc);
+        # tornado leaves a response with this header alone. HTTP/1.0 has no chunks:
+        # its body ends when the connection closes.
+        chunked = self.request.version == "HTTP/1.1"
+        if chunked:
+            self.set_header("Transfer-Encoding", "chunked")
+        self.flush()  # the headers; the connection writes after them, never before
+        stream = self.detach()
+        # Frames are already batched per loop tick; Nagle's algorithm would hold every
+        # write that follows an unacknowledged one until the client's delayed ACK, which
+        # measured as a p99 of hundreds of ms at 100 events/s.
+        stream.set_nodelay(True)
+
+        # Built in a fresh context: whatever the connection registers with the loop (its
+        # socket's reader, its timers) outlives this request, and a copy of the request's
+        # context would keep the whole request (handler, headers, cookies) alive with it.
+        conn = contextvars.Context().run(
+            partial(
+                EventStream,
+                stream,
+                patterns,
+                user=principal.name,
+                limit=limits.client_buffer_bytes,
+                chunked=chunked,
+                tick=connections.tick,
+            )
+        )
+        conn.deliver(encode_retry(limits.retry_ms))
+        connections.add(conn)
+        # A viewer's stream ends with its link, so an expired link stops showing data at
+        # once; the reconnect is then refused and the page says the link expired.
+        expiry = (
+            None
+            if principal.expires is None
+            else asyncio.get_running_loop().call_later(
+                principal.expires - time.time(),
+                conn.close,
+                "viewer token expired",
+                context=contextvars.Context(),
+            )
+        )
+        broker = self.services.broker
+
+        def ended() -> None:
+            # The subscription goes away with the connection, whoever ends it.
+            if expiry is not None:
+                expiry.cancel()
+            broker.unsubscribe(conn)
+            connections.discard(conn)
+
+        conn.add_close_callback(ended)
+        try:
+            await broker.subscribe(conn, cursor)
+        except BaseException:
+            conn.close("subscription failed")
+            raise
+        if conn.closed:
+            broker.unsubscribe(conn)  # the client left while the broker was subscribing
+        conn.start_limit()
+        # Returning here releases this handler, its request and its task: an idle
+        # stream then costs the server its EventStream and socket, not a whole request.
+
+    def _patterns(self) -> list[str]:
+        raw = self.get_query_arguments("channel")
+        if not raw:
+            raise web.HTTPError(400, "name at least one channel: sse/stream?channel=NAME")
+        if len(raw) > MAX_PATTERNS_PER_STREAM:
+            raise web.HTTPError(400, f"at most {MAX_PATTERNS_PER_STREAM} channels per stream")
+        try:
+            return list(dict.fromkeys(check_pattern(p) for p in raw))
+        except SSEValueError as e:
+            raise web.HTTPError(400, str(e)) from None
+
+    def _cursor(self) -> str | None:
+        # The header wins: a browser reconnecting on its own sends it with the original
+        # URL, whose ?last_event_id= (if any) is older.
+        cursor = self.request.headers.get("Last-Event-ID") or self.get_query_argument(
+            "last_event_id", None
+        )
+        if cursor is not None and len(cursor) > MAX_CURSOR_LENGTH:
+            raise web.HTTPError(400, "last event id is too long")
+        return cursor or None
+
+
+class PublishHandler(SSEHandler):
+    """``POST sse/publish``: one event or a batch, all validated before any is stored."""
+
+    @allow_unauthenticated
+    async def post(self) -> None:
+        principal = await self.authorize("user", "publisher")
+        limits = self.services.limits
+        try:
+            events = parse_publish_body(self.request.body, max_event_bytes=limits.max_event_bytes)
+        except RejectedInput as e:
+            raise web.HTTPError(e.status, e.message) from None
+        wait = self.services.rate.admit(principal.name, len(events))
+        if wait > 0:
+            raise RefusedError(
+                429,
+                f"publish rate limit of {limits.publish_rate_limit:g} events/s reached",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+        try:
+            ids = await self.services.broker.publish(events)
+        except BrokerUnavailable as e:
+            raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
+        self.write_json({"ids": ids})
+
+
+class ChannelsHandler(SSEHandler):
+    """``GET sse/channels``: every channel with subscribers, event count and last event time."""
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        principal = await self.authorize("user", "viewer")
+        try:
+            rows = await self.services.broker.channels()
+        except BrokerUnavailable as e:
+            raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
+        self.write_json([row for row in rows if principal.may_read(row["channel"])])
+
+
+class HealthHandler(SSEHandler):
+    """``GET sse/health``: broker kind and state."""
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        await self.authorize("user")
+        health = self.services.broker.health()
+        health["connections"] = len(self.services.connections)
+        self.write_json(health)
+
+
+class TokensHandler(SSEHandler):
+    """``POST sse/tokens``: a Jupyter user mints a scoped, read-only viewer link."""
+
+    @allow_unauthenticated
+    async def post(self) -> None:
+        await self.authorize("user")
+        try:
+            body = loads(self.request.body or b"{}")
+        except (ValueError, SSEValueError) as e:
+            raise web.HTTPError(400, f"body is not valid JSON: {e}") from None
+        if not isinstance(body, dict) or set(body) - {"channels", "ttl"}:
+            raise web.HTTPError(400, 'send {"channels": [names or patterns], "ttl": seconds}')
+        channels = body.get("channels")
+        ttl = body.get("ttl", DEFAULT_VIEWER_TTL)
+        ttl_max = self.services.limits.viewer_token_ttl_max
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            raise web.HTTPError(400, "channels must be a list of channel names or patterns")
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= ttl_max:
+            raise web.HTTPError(400, f"ttl must be seconds between 0 and {ttl_max:g}")
+        try:
+            token = tokens.mint(self.services.viewer_secret.current(), channels, float(ttl))
+        except SSEValueError as e:
+            raise web.HTTPError(400, str(e)) from None
+        # The link is built from the request as the client sent it (tornado applies
+        # X-Forwarded-* when the server trusts them), so it works behind a proxy.
+        query = urlencode([("token", token), *(("channel", c) for c in channels)])
+        base = f"{self.request.protocol}://{self.request.host}{self.base_url}"
+        self.write_json(
+            {
+                "token": token,
+                "url": f"{base}sse/dashboard?{query}",
+                "expires": tokens.verify(self.services.viewer_secret.current(), token).expires,
+            }
+        )

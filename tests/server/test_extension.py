@@ -1,0 +1,150 @@
+"""The extension as an admin meets it: installed, enabled, configured, started, stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from traitlets import TraitError
+
+from jupyter_sse.server.app import SSEApp
+
+BIN = Path(sys.executable).parent
+
+
+def test_extension_is_enabled_after_install() -> None:
+    out = subprocess.run(
+        [str(BIN / "jupyter"), "server", "extension", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    text = out.stdout + out.stderr
+    assert "jupyter_sse \x1b[32menabled" in text or "jupyter_sse enabled" in text
+    assert "jupyter_sse 0.1.0 \x1b[32mOK" in text or "jupyter_sse 0.1.0 OK" in text
+
+
+@pytest.mark.parametrize(
+    "setting", ["history_size", "retry_ms", "max_event_bytes", "client_buffer_bytes"]
+)
+def test_settings_refuse_nonsense(setting: str) -> None:
+    with pytest.raises(TraitError, match=f"SSEApp.{setting} must be at least 1"):
+        SSEApp(**{setting: 0})
+
+
+def test_every_setting_documents_its_unit_and_default() -> None:
+    names = [
+        "redis_url",
+        "heartbeat_interval",
+        "retry_ms",
+        "history_size",
+        "history_ttl",
+        "max_event_bytes",
+        "max_connections",
+        "max_connections_per_user",
+        "client_buffer_bytes",
+        "publish_rate_limit",
+        "viewer_token_ttl_max",
+        "freeze_gc",
+    ]
+    traits = SSEApp.class_traits(config=True)
+    for name in names:
+        help_text = traits[name].help
+        assert "default" in help_text.lower() or name == "redis_url", name
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """A real ``jupyter server`` process, with its own config and runtime folders."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+    }
+    proc = subprocess.Popen(
+        [
+            str(BIN / "jupyter"),
+            "server",
+            f"--port={port}",
+            "--ServerApp.token=secret-test",
+            "--no-browser",
+            "--allow-root",
+            "--SSEApp.heartbeat_interval=0.2",
+            f"--ServerApp.root_dir={tmp_path}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status = httpx.get(base + "api/status", params={"token": "secret-test"}, timeout=1)
+            if status.status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+    yield proc, base, tmp_path / "runtime"
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_runtime_file_and_bounded_stop(
+    live_server: tuple[subprocess.Popen[bytes], str, Path],
+) -> None:
+    proc, base, runtime = live_server
+    path = runtime / f"jupyter_sse-{proc.pid}.json"
+    deadline = time.monotonic() + 10
+    while not path.exists():
+        assert time.monotonic() < deadline, "runtime file was not written"
+        time.sleep(0.05)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    info = json.loads(path.read_text())
+    assert info["url"] == base
+    publish = httpx.post(
+        base + "sse/publish",
+        json={"channel": "c", "type": "log", "data": {"text": "hi"}},
+        headers={"Authorization": f"token {info['token']}"},
+    )
+    assert publish.status_code == 200
+
+    auth = {"Authorization": "token secret-test"}
+    with httpx.stream("GET", base + "sse/stream", params={"channel": "c"}, headers=auth) as s:
+        lines = s.iter_lines()
+        assert next(lines) == "retry: 2000"
+        while next(lines) != ": ping":  # the heartbeat flows on a real server
+            pass
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        for _ in lines:  # the server ends the stream as it stops
+            pass
+        assert time.monotonic() - start < 10
+    assert proc.wait(timeout=20) == 0
+    assert not path.exists(), "runtime file left behind"
+    log = proc.stderr.read().decode() if proc.stderr else ""
+    assert "objects held at start frozen for the garbage collector" in log, log

@@ -1,0 +1,62 @@
+"""``ChannelState``: what a snapshot carries, built from the events of a channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_sse.server.broker.state import ChannelState
+from jupyter_sse.wire.bounds import SNAPSHOT_LOG_LINES, SNAPSHOT_METRIC_POINTS
+from jupyter_sse.wire.json_text import dumps, loads
+
+
+def test_snapshot_json_is_the_snapshot_as_json() -> None:
+    state = ChannelState()
+    events: list[tuple[str, Any, float]] = [
+        ("progress", {"key": "a", "value": 1}, 1.0),
+        ("metric", {"values": {"loss": 0.5}, "step": 1}, 1764000000.123456789),
+        ("metric", {"values": {"loss": 0.25}}, 1764000000.123456789),
+        ("log", {"text": "héllo\nworld", "level": "info"}, 2.5),
+        ("table", {"table": "runs", "row": {"lr": 0.1}}, 3.0),
+        ("status", {"key": "phase", "value": "train"}, 3.0),
+        ("custom", [1, 2], 3.0),
+    ]
+    for type_, data, ts in events:
+        state.apply(type_, data, ts, dumps(data))
+    assert state.snapshot() == {
+        "progress": {"a": {"key": "a", "value": 1}},
+        "status": {"phase": {"key": "phase", "value": "train"}},
+        "metric": [
+            {"ts": 1764000000.123456789, "values": {"loss": 0.5}, "step": 1},
+            {"ts": 1764000000.123456789, "values": {"loss": 0.25}},
+        ],
+        "table": {"runs": [{"lr": 0.1}]},
+        "log": [{"ts": 2.5, "text": "héllo\nworld", "level": "info"}],
+        "other": {"custom": [1, 2]},
+    }
+    assert state.snapshot_json() == dumps(state.snapshot())
+    assert ChannelState().snapshot_json() == "{}"
+
+
+def test_a_ts_in_the_data_wins_as_it_always_did() -> None:
+    """{"ts": ts, **data}: a data field named ts replaces the publish time."""
+    state = ChannelState()
+    state.apply("log", {"text": "x", "ts": 5}, 1.0, '{"text":"x","ts":5}')
+    state.apply("metric", {"values": {"x": 1}}, 2.0)  # data_json is optional
+    assert state.snapshot_json() == (
+        '{"metric":[{"ts":2.0,"values":{"x":1}}],"log":[{"ts":5,"text":"x"}]}'
+    )
+
+
+def test_points_and_lines_are_bounded() -> None:
+    state = ChannelState()
+    for i in range(SNAPSHOT_METRIC_POINTS + 5):
+        state.apply("metric", {"values": {"i": i}}, float(i), dumps({"values": {"i": i}}))
+    for i in range(SNAPSHOT_LOG_LINES + 5):
+        state.apply("log", {"text": str(i)}, float(i), dumps({"text": str(i)}))
+    snapshot = loads(state.snapshot_json())
+    assert [p["values"]["i"] for p in snapshot["metric"]] == list(
+        range(5, SNAPSHOT_METRIC_POINTS + 5)
+    )
+    assert [line["text"] for line in snapshot["log"]] == [
+        str(i) for i in range(5, SNAPSHOT_LOG_LINES + 5)
+    ]

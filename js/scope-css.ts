@@ -9,25 +9,25 @@ import type { Plugin } from "postcss";
  * Tailwind), so every such selector is rewritten to live under `root`.
  */
 export function scopeRootSelectors(root: string): Plugin {
-  const rewrite: Readonly<Record<string, readonly string[]>> = {
-    ":root": [root],
-    ":host": [root],
-    html: [root],
-    body: [root],
-    "*": [root, `${root} *`],
-    "::before": [`${root}::before`, `${root} *::before`],
-    "::after": [`${root}::after`, `${root} *::after`],
-    "::backdrop": [`${root} ::backdrop`],
-    // Tailwind's own minifier may already have shortened the pseudo-elements.
-    ":before": [`${root}:before`, `${root} *:before`],
-    ":after": [`${root}:after`, `${root} *:after`],
-  };
-  return {
-    postcssPlugin: "jupyter-sse-scope-root",
-    Rule(rule) {
-      if (!rule.selectors.some((s) => s in rewrite)) return;
-      const scoped = rule.selectors.flatMap((s) => rewrite[s] ?? [s]);
-      rule.selectors = [...new Set(scoped)];
-    },
-  };
+	const rewrite: Readonly<Record<string, readonly string[]>> = {
+		":root": [root],
+		":host": [root],
+		html: [root],
+		body: [root],
+		"*": [root, `${root} *`],
+		"::before": [`${root}::before`, `${root} *::before`],
+		"::after": [`${root}::after`, `${root} *::after`],
+		"::backdrop": [`${root} ::backdrop`],
+		// Tailwind's own minifier may already have shortened the pseudo-elements.
+		":before": [`${root}:before`, `${root} *:before`],
+		":after": [`${root}:after`, `${root} *:after`],
+	};
+	return {
+		postcssPlugin: "jupyter-sse-scope-root",
+		Rule(rule) {
+			if (!rule.selectors.some((s) => s in rewrite)) return;
+			const scoped = rule.selectors.flatMap((s) => rewrite[s] ?? [s]);
+			rule.selectors = [...new Set(scoped)];
+		},
+	};
 }

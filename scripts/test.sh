@@ -20,9 +20,10 @@ step "mypy --strict"
 step "lint-imports: the rooms (wire, kernel, server) and no import cycles"
 "$VENV/bin/lint-imports"
 
-step "js: install, type-check, unit tests, build"
+step "js: install, type-check, format and import rules, unit tests, build"
 (cd js && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
-  && npm run --silent check && npm test --silent && npm run --silent build)
+  && npm run --silent check && npm run --silent format:check && npm test --silent \
+  && npm run --silent build)
 
 step "pytest"
 "$VENV/bin/pytest" "$@"

@@ -76,11 +76,16 @@ const MIME = {
 function serve(root) {
 	const server = http.createServer(async (req, res) => {
 		const url = new URL(req.url ?? "/", "http://127.0.0.1");
-		const file = path.join(root, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ""));
+		const file = path.join(
+			root,
+			path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ""),
+		);
 		const target = file.endsWith(path.sep) ? path.join(file, "index.html") : file;
 		try {
 			if (!(await stat(target)).isFile()) throw new Error("not a file");
-			res.writeHead(200, { "content-type": MIME[path.extname(target)] ?? "application/octet-stream" });
+			res.writeHead(200, {
+				"content-type": MIME[path.extname(target)] ?? "application/octet-stream",
+			});
 			createReadStream(target).pipe(res);
 		} catch {
 			res.writeHead(404).end();
@@ -109,7 +114,19 @@ function table(rows) {
 	];
 	const body = rows.map((r) =>
 		r.error
-			? [r.scenario, "–", "–", "–", "–", "–", "–", "–", "–", "–", `ERROR: ${r.error.split("\n")[0]}`]
+			? [
+					r.scenario,
+					"–",
+					"–",
+					"–",
+					"–",
+					"–",
+					"–",
+					"–",
+					"–",
+					"–",
+					`ERROR: ${r.error.split("\n")[0]}`,
+				]
 			: [
 					r.scenario,
 					String(r.events),
@@ -128,7 +145,11 @@ function table(rows) {
 	);
 	const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
 	const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-	return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+	return [
+		line(header),
+		`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+		...body.map(line),
+	].join("\n");
 }
 
 /** Starts V8's sampling profiler when the page starts measuring (after its warm-up). */
@@ -136,10 +157,14 @@ async function startProfiler(page) {
 	const session = await page.context().newCDPSession(page);
 	await session.send("Profiler.enable");
 	await session.send("Profiler.setSamplingInterval", { interval: 100 });
-	await page.waitForFunction(() => window.__bench || performance.getEntriesByName("bench:measure-start").length, null, {
-		timeout: 120_000,
-		polling: 10,
-	});
+	await page.waitForFunction(
+		() => window.__bench || performance.getEntriesByName("bench:measure-start").length,
+		null,
+		{
+			timeout: 120_000,
+			polling: 10,
+		},
+	);
 	await session.send("Profiler.start");
 	return session;
 }
@@ -156,7 +181,9 @@ async function runScenario(browser, port, scenario) {
 	page.on("pageerror", (error) => errors.push(String(error)));
 	let tracing = false;
 	try {
-		await browser.startTracing(page, { categories: args.trace ? PROFILE_CATEGORIES : CPU_CATEGORIES });
+		await browser.startTracing(page, {
+			categories: args.trace ? PROFILE_CATEGORIES : CPU_CATEGORIES,
+		});
 		tracing = true;
 		// Only the local server is ever contacted.
 		await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
@@ -173,7 +200,10 @@ async function runScenario(browser, port, scenario) {
 		if (profiler) {
 			await mkdir(args.cpuprofile, { recursive: true });
 			const { profile } = await profiler.send("Profiler.stop");
-			await writeFile(path.join(args.cpuprofile, `${scenario}.cpuprofile`), JSON.stringify(profile));
+			await writeFile(
+				path.join(args.cpuprofile, `${scenario}.cpuprofile`),
+				JSON.stringify(profile),
+			);
 		}
 		const trace = await browser.stopTracing();
 		tracing = false;
@@ -195,7 +225,12 @@ async function main() {
 	const { build } = await importFromJs("vite");
 	const { chromium } = await importFromJs("playwright-core");
 
-	console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+	console.log(
+		`machine: ${os.cpus().length} cores, load average ${os
+			.loadavg()
+			.map((l) => l.toFixed(1))
+			.join(" ")}`,
+	);
 	const outDir = await mkdtemp(path.join(os.tmpdir(), "jupyter-sse-bench-"));
 	const started = Date.now();
 	await build(await benchConfig(outDir, { minify: !args.cpuprofile }));
@@ -234,7 +269,9 @@ async function main() {
 			}
 			const targeted = TARGETED.has(scenario);
 			const met = result.workP95 <= TARGET_WORK_P95_MS;
-			result.verdict = targeted ? `≤ ${TARGET_WORK_P95_MS} ms: ${met ? "met" : "MISSED"}` : "(comparison)";
+			result.verdict = targeted
+				? `≤ ${TARGET_WORK_P95_MS} ms: ${met ? "met" : "MISSED"}`
+				: "(comparison)";
 			result.missed = targeted && !met;
 			results.push(result);
 			console.log(`work p95 ${fmt(result.workP95)} ms`);
@@ -246,7 +283,12 @@ async function main() {
 	}
 
 	console.log();
-	console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+	console.log(
+		`load average after: ${os
+			.loadavg()
+			.map((l) => l.toFixed(1))
+			.join(" ")}`,
+	);
 	console.log(table(results));
 	console.log();
 	console.log(
@@ -255,7 +297,9 @@ async function main() {
 	console.log(
 		"main CPU: the renderer main thread's CPU time (trace tdur) per second of the run and per frame; unlike work, not inflated by other processes.",
 	);
-	console.log("interval: between rAF timestamps (60 Hz: 16.7 ms at best). dropped: vsync slots with no frame.");
+	console.log(
+		"interval: between rAF timestamps (60 Hz: 16.7 ms at best). dropped: vsync slots with no frame.",
+	);
 	const missed = results.filter((r) => r.missed).map((r) => r.scenario);
 	const failed = results.filter((r) => r.error).map((r) => r.scenario);
 	if (missed.length) console.log(`MISSED target: ${missed.join(", ")}`);

@@ -34,7 +34,8 @@ const START = "bench:measure-start";
 const END = "bench:measure-end";
 
 function eventsOf(trace) {
-	const parsed = typeof trace === "string" || Buffer.isBuffer(trace) ? JSON.parse(String(trace)) : trace;
+	const parsed =
+		typeof trace === "string" || Buffer.isBuffer(trace) ? JSON.parse(String(trace)) : trace;
 	return Array.isArray(parsed) ? parsed : parsed.traceEvents;
 }
 
@@ -106,7 +107,8 @@ export function breakdown(trace) {
 export function profileBreakdown(profile, { inclusive = false } = {}) {
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 	const parent = new Map();
-	for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+	for (const node of profile.nodes)
+		for (const child of node.children ?? []) parent.set(child, node.id);
 	const label = (id) => {
 		const { functionName, url, lineNumber, columnNumber } = byId.get(id).callFrame;
 		const file = url ? url.split("/").at(-1) : "";
@@ -116,7 +118,11 @@ export function profileBreakdown(profile, { inclusive = false } = {}) {
 	for (let i = 0; i < profile.samples.length; i++) {
 		const us = profile.timeDeltas[i + 1] ?? 0;
 		const names = new Set();
-		for (let id = profile.samples[i]; id !== undefined; id = inclusive ? parent.get(id) : undefined) {
+		for (
+			let id = profile.samples[i];
+			id !== undefined;
+			id = inclusive ? parent.get(id) : undefined
+		) {
 			names.add(label(id));
 		}
 		for (const name of names) byName.set(name, (byName.get(name) ?? 0) + us);
@@ -130,20 +136,28 @@ export function profileBreakdown(profile, { inclusive = false } = {}) {
 async function main() {
 	const { values, positionals } = parseArgs({
 		allowPositionals: true,
-		options: { top: { type: "string", default: "30" }, inclusive: { type: "boolean", default: false } },
+		options: {
+			top: { type: "string", default: "30" },
+			inclusive: { type: "boolean", default: false },
+		},
 	});
 	for (const file of positionals) {
 		const trace = await readFile(file);
 		if (file.endsWith(".cpuprofile")) {
 			console.log(`${file}: JavaScript ${values.inclusive ? "inclusive" : "self"} time`);
 			const profile = JSON.parse(String(trace));
-			for (const { name, msPerSecond } of profileBreakdown(profile, values).slice(0, Number(values.top))) {
+			for (const { name, msPerSecond } of profileBreakdown(profile, values).slice(
+				0,
+				Number(values.top),
+			)) {
 				console.log(`${msPerSecond.toFixed(1).padStart(8)} ms/s  ${name}`);
 			}
 			continue;
 		}
 		const cpu = mainThreadCpu(trace);
-		console.log(`${file}: main thread ${cpu.cpuPerSecond.toFixed(0)} ms CPU per second over ${(cpu.wallMs / 1000).toFixed(1)} s`);
+		console.log(
+			`${file}: main thread ${cpu.cpuPerSecond.toFixed(0)} ms CPU per second over ${(cpu.wallMs / 1000).toFixed(1)} s`,
+		);
 		for (const { name, msPerSecond } of breakdown(trace).slice(0, Number(values.top))) {
 			console.log(`${msPerSecond.toFixed(1).padStart(8)} ms/s  ${name}`);
 		}

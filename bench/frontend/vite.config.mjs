@@ -12,7 +12,8 @@ function resolveFromJs() {
 		name: "bench-resolve-from-js",
 		enforce: "pre",
 		async resolveId(id, importer, options) {
-			const bare = !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0") && !id.includes(":");
+			const bare =
+				!id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0") && !id.includes(":");
 			if (!bare || !importer || importer.startsWith(jsDir)) return null;
 			return this.resolve(id, anchor, { ...options, skipSelf: true });
 		},

@@ -14,6 +14,7 @@ from jupyter_sse.wire.names import (
     check_pattern,
     check_type,
     is_channel,
+    pattern_matches,
     scope_covers,
 )
 
@@ -73,6 +74,13 @@ def test_shared_valid_patterns(pattern: str) -> None:
 def test_shared_invalid_patterns(pattern: str) -> None:
     with pytest.raises(SSEValueError):
         check_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    "case", CASES["matches"], ids=lambda c: f"{c['pattern']}>{c['channel']}"
+)
+def test_shared_match_cases(case: dict[str, Any]) -> None:
+    assert pattern_matches(case["pattern"], case["channel"]) is case["matches"]
 
 
 @pytest.mark.parametrize("case", CASES["scope"], ids=lambda c: f"{c['scope']}>{c['pattern']}")

@@ -15,7 +15,11 @@ export function metricHistory(from: number, to: number): unknown[] {
 	const t0 = now() - (to - from) / 1000;
 	const points = [];
 	for (let step = from; step < to; step++) {
-		points.push({ ts: t0 + (step - from) / 1000, step, values: { loss: lossAt(step), acc: accAt(step) } });
+		points.push({
+			ts: t0 + (step - from) / 1000,
+			step,
+			values: { loss: lossAt(step), acc: accAt(step) },
+		});
 	}
 	return points;
 }
@@ -25,7 +29,12 @@ export function snapshot(channel: string, data: Record<string, unknown> = {}): E
 }
 
 export function metric(channel: string, step: number): Envelope {
-	return { channel, type: "metric", ts: now(), data: { step, values: { loss: lossAt(step), acc: accAt(step) } } };
+	return {
+		channel,
+		type: "metric",
+		ts: now(),
+		data: { step, values: { loss: lossAt(step), acc: accAt(step) } },
+	};
 }
 
 const PHASES = ["training", "validating", "checkpointing", "training"];
@@ -43,10 +52,20 @@ export function mixed(n: number, channels: readonly string[]): Envelope {
 	const k = n % 100;
 	const round = Math.floor(n / channels.length);
 	if (n % 2000 === 1999) {
-		return { channel, type: "notify", ts, data: { message: `checkpoint ${round} saved`, level: "success" } };
+		return {
+			channel,
+			type: "notify",
+			ts,
+			data: { message: `checkpoint ${round} saved`, level: "success" },
+		};
 	}
 	if (k < 40) {
-		return { channel, type: "metric", ts, data: { step: round, values: { loss: lossAt(round), acc: accAt(round) } } };
+		return {
+			channel,
+			type: "metric",
+			ts,
+			data: { step: round, values: { loss: lossAt(round), acc: accAt(round) } },
+		};
 	}
 	if (k < 65) {
 		const key = `bar-${k % 4}`;
@@ -54,7 +73,13 @@ export function mixed(n: number, channels: readonly string[]): Envelope {
 			channel,
 			type: "progress",
 			ts,
-			data: { key, value: round % 100000, total: 100000, label: `epoch ${k % 4}`, rate: 2500 + (k % 7) },
+			data: {
+				key,
+				value: round % 100000,
+				total: 100000,
+				label: `epoch ${k % 4}`,
+				rate: 2500 + (k % 7),
+			},
 		};
 	}
 	if (k < 75) {
@@ -62,16 +87,28 @@ export function mixed(n: number, channels: readonly string[]): Envelope {
 			channel,
 			type: "status",
 			ts,
-			data: { key: `phase-${k % 3}`, value: k % 3 === 2 ? round : PHASES[round % 4], variant: VARIANTS[round % 4] },
+			data: {
+				key: `phase-${k % 3}`,
+				value: k % 3 === 2 ? round : PHASES[round % 4],
+				variant: VARIANTS[round % 4],
+			},
 		};
 	}
 	if (k < 90) {
-		return { channel, type: "log", ts, data: { text: `step ${round}: loss ${lossAt(round).toFixed(4)}`, level: LEVELS[k % 4] } };
+		return {
+			channel,
+			type: "log",
+			ts,
+			data: { text: `step ${round}: loss ${lossAt(round).toFixed(4)}`, level: LEVELS[k % 4] },
+		};
 	}
 	return {
 		channel,
 		type: "table",
 		ts,
-		data: { table: "results", row: { step: round, lr: 0.001 * (1 + (k % 3)), score: accAt(round), note: `run ${k}` } },
+		data: {
+			table: "results",
+			row: { step: round, lr: 0.001 * (1 + (k % 3)), score: accAt(round), note: `run ${k}` },
+		},
 	};
 }

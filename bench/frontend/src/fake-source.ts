@@ -2,8 +2,9 @@ import type { EventSourceLike } from "$lib/sse";
 
 /**
  * Stands in for the browser's EventSource: the client under test is the real
- * `SseClient`, so every event goes through its parsing, frame batching and store
- * updates exactly as in the widget; only the network is left out.
+ * `LiveClient` (`SseClient` and its `Feed`), so every event goes through its parsing,
+ * frame batching and store updates exactly as in the widget; only the network is left
+ * out.
  */
 export class FakeEventSource implements EventSourceLike {
 	readonly url: string;

@@ -1,7 +1,7 @@
 // The bench page. `?scenario=` picks what runs; results go to `window.__bench`.
 import { mount, tick } from "svelte";
 import "../../../js/src/app.css";
-import { SseClient } from "$lib/sse";
+import { LiveClient } from "$lib/state";
 import LiveView from "../../../js/src/views/LiveView.svelte";
 import { ChartFeed, type Engine } from "./chart-feed.svelte.js";
 import EngineBench from "./EngineBench.svelte";
@@ -32,7 +32,11 @@ if (params.get("theme") === "dark") target.classList.add("dark");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(get: () => T | null | undefined, what: string, timeoutMs = 10000): Promise<T> {
+async function until<T>(
+	get: () => T | null | undefined,
+	what: string,
+	timeoutMs = 10000,
+): Promise<T> {
 	const end = performance.now() + timeoutMs;
 	for (;;) {
 		const value = get();
@@ -82,10 +86,10 @@ function startProducer(source: FakeEventSource, command: ProducerCommand): Worke
 	return worker;
 }
 
-/** A LiveView fed by a real SseClient over a fake EventSource. */
+/** A LiveView fed by a real LiveClient (SseClient + Feed) over a fake EventSource. */
 async function liveView(patterns: string[]): Promise<FakeEventSource> {
 	let source: FakeEventSource | null = null;
-	const client = new SseClient({
+	const client = new LiveClient({
 		baseUrl: "/",
 		createEventSource: (url) => (source = new FakeEventSource(url)),
 		fetch: () => Promise.reject(new Error("the bench has no server")),
@@ -151,8 +155,18 @@ async function run(): Promise<BenchResult> {
 				],
 			}),
 		);
-		source.emit("notify", { channel: "demo/run-1", type: "notify", ts: Date.now() / 1000, data: { message: "checkpoint saved", level: "success" } });
-		source.emit("notify", { channel: "demo/run-1", type: "notify", ts: Date.now() / 1000, data: { title: "Training", message: "loss is NaN at step 2999", level: "error" } });
+		source.emit("notify", {
+			channel: "demo/run-1",
+			type: "notify",
+			ts: Date.now() / 1000,
+			data: { message: "checkpoint saved", level: "success" },
+		});
+		source.emit("notify", {
+			channel: "demo/run-1",
+			type: "notify",
+			ts: Date.now() / 1000,
+			data: { title: "Training", message: "loss is NaN at step 2999", level: "error" },
+		});
 		await sleep(400);
 		return { scenario, events: 0, points: chartPoints(), ...report({ intervals: [], work: [] }) };
 	}
@@ -178,7 +192,12 @@ async function run(): Promise<BenchResult> {
 		source.emit("snapshot", snapshot(channel, { metric: metricHistory(0, 100000) }));
 		await until(() => (chartPoints() ?? 0) >= 100000 || null, "100,000 points drawn");
 		await sleep(warmupMs);
-		const producer = startProducer(source, { kind: "metric", perSecond: 1000, channel, fromStep: 100000 });
+		const producer = startProducer(source, {
+			kind: "metric",
+			perSecond: 1000,
+			channel,
+			fromStep: 100000,
+		});
 		const start = source.delivered;
 		const frames = await measureFrames(seconds * 1000);
 		const events = source.delivered - start;
@@ -219,6 +238,8 @@ run().then(
 		window.__bench = result;
 	},
 	(error: unknown) => {
-		window.__bench = { error: String(error instanceof Error ? (error.stack ?? error.message) : error) };
+		window.__bench = {
+			error: String(error instanceof Error ? (error.stack ?? error.message) : error),
+		};
 	},
 );

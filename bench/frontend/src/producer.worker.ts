@@ -19,7 +19,7 @@ const CHUNK_MS = 5;
 let timer: ReturnType<typeof setInterval> | null = null;
 let id = 0;
 
-/** One event in the SSE wire format (see DESIGN.md, "Event stream"). */
+/** One event in the SSE wire format: `id:`, `event:` and `data:` lines, a blank line after. */
 function encode(envelope: Envelope): string {
 	return `id: ${++id}\nevent: ${envelope.type}\ndata: ${JSON.stringify(envelope)}\n\n`;
 }

@@ -1,10 +1,10 @@
-import "../lib/components/test-env.js";
+import "../test/jsdom-env.js";
 import { cleanup, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Connection } from "$lib/sse";
 import { ChannelStore } from "$lib/state";
-import { envelope } from "../lib/components/live/test-events.js";
+import { envelope } from "../test/live-events.js";
 import LiveView from "./LiveView.svelte";
 
 afterEach(cleanup);
@@ -18,7 +18,10 @@ describe("LiveView", () => {
 		const loaded = new ChannelStore("train/run-1");
 		loaded.apply([envelope("train/run-1", "snapshot", {})]);
 		const pending = new ChannelStore("eval/*");
-		const { container } = render(LiveView, { stores: [loaded, pending], connection: new Connection() });
+		const { container } = render(LiveView, {
+			stores: [loaded, pending],
+			connection: new Connection(),
+		});
 		const cards = container.querySelectorAll<HTMLElement>("[data-slot=channel-card]");
 		expect([...cards].map((c) => c.dataset.channel)).toEqual(["train/run-1", "eval/*"]);
 		expect(cards[0]!.querySelector("[data-slot=skeleton]")).toBeNull();

@@ -7,10 +7,10 @@
  * retries in a tight loop, and spreads the other half at random.
  */
 export interface BackoffOptions {
-  /** Delay of the first retry before jitter, in ms. */
-  baseMs: number;
-  /** Upper bound of any delay, in ms. */
-  capMs: number;
+	/** Delay of the first retry before jitter, in ms. */
+	baseMs: number;
+	/** Upper bound of any delay, in ms. */
+	capMs: number;
 }
 
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = { baseMs: 1000, capMs: 30_000 };
@@ -20,11 +20,11 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = { baseMs: 1000, capMs: 
  * `d = min(cap, base * 2^attempt)`. `random` returns a number in `[0, 1)`.
  */
 export function backoffDelay(
-  attempt: number,
-  { baseMs, capMs }: BackoffOptions = DEFAULT_BACKOFF,
-  random: () => number = Math.random,
+	attempt: number,
+	{ baseMs, capMs }: BackoffOptions = DEFAULT_BACKOFF,
+	random: () => number = Math.random,
 ): number {
-  // 2 ** attempt overflows to Infinity long before it matters; min() keeps it finite.
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
-  return ceiling / 2 + random() * (ceiling / 2);
+	// 2 ** attempt overflows to Infinity long before it matters; min() keeps it finite.
+	const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
+	return ceiling / 2 + random() * (ceiling / 2);
 }

@@ -7,17 +7,18 @@
  * at the page's origin to stream from; "/" is then as good a guess as any.
  */
 export function pageBaseUrl(doc: Document = document): string {
-  const text = doc.getElementById("jupyter-config-data")?.textContent;
-  if (text) {
-    try {
-      const config: unknown = JSON.parse(text);
-      if (typeof config === "object" && config !== null && "baseUrl" in config) {
-        const { baseUrl } = config as { baseUrl: unknown };
-        if (typeof baseUrl === "string" && baseUrl) return baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
-      }
-    } catch {
-      // A page that ships a broken config block: fall through to the default.
-    }
-  }
-  return "/";
+	const text = doc.getElementById("jupyter-config-data")?.textContent;
+	if (text) {
+		try {
+			const config: unknown = JSON.parse(text);
+			if (typeof config === "object" && config !== null && "baseUrl" in config) {
+				const { baseUrl } = config as { baseUrl: unknown };
+				if (typeof baseUrl === "string" && baseUrl)
+					return baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
+			}
+		} catch {
+			// A page that ships a broken config block: fall through to the default.
+		}
+	}
+	return "/";
 }

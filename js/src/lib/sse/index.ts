@@ -1,14 +1,21 @@
-export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
-export { pageBaseUrl } from "./base-url";
+// The wire layer: the stream client and the shapes and names of the wire. It imports
+// nothing from `$lib/state`, the components or the views (src/imports.test.ts).
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+export { pageBaseUrl } from "./base-url.js";
 export {
-  type ClientOptions,
-  type EventSourceFactory,
-  type EventSourceLike,
-  type Registration,
-  SseClient,
-} from "./client";
-export { Connection, type ConnectionStatus } from "./connection.svelte";
-export type { Listener } from "./feed";
-export { type FrameScheduler, nextFrame } from "./frame";
-export { ClientRegistry, pageClients } from "./registry";
-export type * from "./types";
+	type EventSourceFactory,
+	type EventSourceLike,
+	SseClient,
+	type SseClientOptions,
+	type Subscription,
+} from "./client.js";
+export { Connection, type ConnectionStatus } from "./connection.svelte.js";
+export {
+	isChannel,
+	isPattern,
+	isValidSubscription,
+	patternMatches,
+	scopeCovers,
+} from "./patterns.js";
+export type { EnvelopeSink } from "./sink.js";
+export type * from "./types.js";

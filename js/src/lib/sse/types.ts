@@ -1,7 +1,9 @@
 /**
- * The wire format of `sse/stream` (see DESIGN.md, "Event stream"), as TypeScript.
- * The server validates built-in types before it stores them, so these shapes hold
- * for every event that reaches a browser.
+ * The wire format of `sse/stream` as TypeScript: every event's `data:` line is one
+ * JSON envelope `{"channel", "type", "ts", "data"}`, and the built-in types carry the
+ * shapes below (the README's "Event types" and "HTTP interface"; the server's side is
+ * `jupyter_sse/wire/`). The server validates built-in types before it stores them, so
+ * these shapes hold for every event that reaches a browser.
  */
 
 export type Variant = "default" | "success" | "warning" | "error" | "info";
@@ -9,73 +11,73 @@ export type Level = "debug" | "info" | "success" | "warning" | "error";
 
 /** The JSON object on the `data:` line of every event. `ts` is epoch seconds. */
 export interface Envelope<T = unknown> {
-  channel: string;
-  type: string;
-  ts: number;
-  data: T;
+	channel: string;
+	type: string;
+	ts: number;
+	data: T;
 }
 
 export interface ProgressData {
-  key: string;
-  value: number;
-  total?: number | null;
-  label?: string | null;
-  rate?: number | null;
-  eta?: number | null;
-  done?: boolean | null;
-  error?: string | null;
+	key: string;
+	value: number;
+	total?: number | null;
+	label?: string | null;
+	rate?: number | null;
+	eta?: number | null;
+	done?: boolean | null;
+	error?: string | null;
 }
 
 export interface MetricData {
-  step?: number | null;
-  values: Record<string, number | null>;
+	step?: number | null;
+	values: Record<string, number | null>;
 }
 
 export type StatusValue = string | number | boolean | null;
 
 export interface StatusData {
-  key: string;
-  value: StatusValue;
-  variant?: Variant | null;
+	key: string;
+	value: StatusValue;
+	variant?: Variant | null;
 }
 
 export interface NotifyData {
-  message: string;
-  title?: string | null;
-  level?: Level | null;
+	message: string;
+	title?: string | null;
+	level?: Level | null;
 }
 
 export interface TableData {
-  table: string;
-  row: Record<string, unknown>;
+	table: string;
+	row: Record<string, unknown>;
 }
 
 export interface LogData {
-  text: string;
-  level?: Level | null;
+	text: string;
+	level?: Level | null;
 }
 
 export interface ResetData {
-  reason: string;
+	reason: string;
 }
 
 /** A metric point as a snapshot carries it: the event data plus its server time. */
 export interface SnapshotMetric extends MetricData {
-  ts: number;
+	ts: number;
 }
 
 export interface SnapshotLog extends LogData {
-  ts: number;
+	ts: number;
 }
 
 /** `snapshot` data: the latest state of one channel. Empty parts are omitted. */
 export interface SnapshotData {
-  progress?: Record<string, ProgressData>;
-  status?: Record<string, StatusData>;
-  metric?: SnapshotMetric[];
-  table?: Record<string, Record<string, unknown>[]>;
-  log?: SnapshotLog[];
-  other?: Record<string, unknown>;
+	progress?: Record<string, ProgressData>;
+	status?: Record<string, StatusData>;
+	metric?: SnapshotMetric[];
+	table?: Record<string, Record<string, unknown>[]>;
+	log?: SnapshotLog[];
+	other?: Record<string, unknown>;
 }
 
 /** Event types the stores understand; anything else goes to custom listeners. */
@@ -84,16 +86,16 @@ export type BuiltinType = (typeof BUILTIN_TYPES)[number];
 
 /** Parses one `data:` payload; null when it is not an envelope (never throws). */
 export function parseEnvelope(text: string): Envelope | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const { channel, type, ts } = value as Record<string, unknown>;
-  if (typeof channel !== "string" || typeof type !== "string" || typeof ts !== "number") {
-    return null;
-  }
-  return value as Envelope;
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return null;
+	}
+	if (typeof value !== "object" || value === null) return null;
+	const { channel, type, ts } = value as Record<string, unknown>;
+	if (typeof channel !== "string" || typeof type !== "string" || typeof ts !== "number") {
+		return null;
+	}
+	return value as Envelope;
 }

@@ -1,10 +1,10 @@
-import "../test-env.js";
+import "../../../test/jsdom-env.js";
 import { cleanup, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChannelStore } from "$lib/state";
 import ChannelCard from "./ChannelCard.svelte";
-import { envelope } from "./test-events.js";
+import { envelope } from "../../../test/live-events.js";
 
 afterEach(cleanup);
 
@@ -26,9 +26,9 @@ describe("ChannelCard", () => {
 		expect(card.getAttribute("aria-busy")).toBe("false");
 		expect(container.querySelector("[data-slot=skeleton]")).toBeNull();
 		expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("3");
-		expect(screen.getByText("training").closest("[data-slot=badge]")!.getAttribute("data-variant")).toBe(
-			"info",
-		);
+		expect(
+			screen.getByText("training").closest("[data-slot=badge]")!.getAttribute("data-variant"),
+		).toBe("info");
 	});
 
 	it("says it is waiting when the channel is loaded but empty", () => {

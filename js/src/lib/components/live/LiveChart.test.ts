@@ -1,10 +1,10 @@
-import "../test-env.js";
+import "../../../test/jsdom-env.js";
 import { cleanup, render } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ChannelStore } from "$lib/state";
 import LiveChart from "./LiveChart.svelte";
-import { envelope } from "./test-events.js";
+import { envelope } from "../../../test/live-events.js";
 
 afterEach(cleanup);
 
@@ -42,7 +42,9 @@ describe("LiveChart", () => {
 		const { container } = render(LiveChart, { metrics: store.metrics["train"]! });
 		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
 		expect(chart.getAttribute("aria-label")).toBe("Line chart of loss, acc by step, 121 points");
-		const items = [...container.querySelectorAll("[data-slot=chart-text] li")].map((li) => li.textContent);
+		const items = [...container.querySelectorAll("[data-slot=chart-text] li")].map(
+			(li) => li.textContent,
+		);
 		// acc had no value at step 120: its latest is the one at step 119.
 		expect(items).toEqual(["loss 0.31 at step 120", "acc 1.19 at step 119"]);
 		expect(container.querySelector("[data-slot=chart-text]")!.className).toContain("sr-only");

@@ -3,7 +3,7 @@ import { flushSync } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ChannelStore } from "$lib/state";
 import LiveStatus from "./LiveStatus.svelte";
-import { envelope } from "./test-events.js";
+import { envelope } from "../../../test/live-events.js";
 
 afterEach(cleanup);
 
@@ -12,7 +12,9 @@ describe("LiveStatus", () => {
 		vi.useFakeTimers();
 		try {
 			const store = new ChannelStore("train");
-			store.apply([envelope("train", "status", { key: "phase", value: "training", variant: "info" })]);
+			store.apply([
+				envelope("train", "status", { key: "phase", value: "training", variant: "info" }),
+			]);
 			const { container } = render(LiveStatus, { store });
 			const badge = () => container.querySelector<HTMLElement>("[data-slot=badge]")!;
 			const set = (value: string, variant: string) => {

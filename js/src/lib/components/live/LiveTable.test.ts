@@ -3,7 +3,7 @@ import { flushSync } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ChannelStore } from "$lib/state";
 import LiveTable from "./LiveTable.svelte";
-import { envelope } from "./test-events.js";
+import { envelope } from "../../../test/live-events.js";
 
 afterEach(cleanup);
 
@@ -72,7 +72,11 @@ describe("LiveTable", () => {
 		const store = storeWithRows(30);
 		const { container } = render(LiveTable, { store, limit: 10 });
 		const viewport = container.querySelector<HTMLElement>("section > div.overflow-auto")!;
-		Object.defineProperty(viewport, "scrollTop", { value: 120, configurable: true, writable: true });
+		Object.defineProperty(viewport, "scrollTop", {
+			value: 120,
+			configurable: true,
+			writable: true,
+		});
 		await fireEvent.scroll(viewport);
 		store.apply([envelope("train", "table", { table: "results", row: { step: 999 } })]);
 		flushSync();
@@ -90,7 +94,9 @@ describe("LiveTable", () => {
 			envelope("train", "table", { table: "t", row: { note: "best" } }),
 		]);
 		const { container } = render(LiveTable, { store });
-		const heads = [...container.querySelectorAll("[data-slot=table-head]")].map((th) => th.textContent?.trim());
+		const heads = [...container.querySelectorAll("[data-slot=table-head]")].map((th) =>
+			th.textContent?.trim(),
+		);
 		expect(heads).toEqual(["lr", "score", "note"]);
 		const first = bodyRows(container)[0]!;
 		// The newest row has no lr or score: its cells show a dash, not "undefined".

@@ -75,18 +75,3 @@ export function watchTheme(onchange: () => void): () => void {
 		media?.removeEventListener("change", onchange);
 	};
 }
-
-const valueFormat = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 });
-const compactFormat = new Intl.NumberFormat("en-US", {
-	notation: "compact",
-	maximumSignificantDigits: 3,
-});
-
-/** A metric value for a legend or a screen reader: `0.3142`, `12.5k`, `1.2e-5`. */
-export function formatValue(v: number | null | undefined): string {
-	if (v == null || Number.isNaN(v)) return "–";
-	const a = Math.abs(v);
-	if (a !== 0 && (a < 1e-3 || a >= 1e15)) return v.toExponential(2);
-	if (a >= 1e5) return compactFormat.format(v);
-	return valueFormat.format(v);
-}

@@ -3,7 +3,6 @@ import LineChart from "./line-chart.svelte";
 
 export {
 	CHART_TOKEN_COUNT,
-	formatValue,
 	readChartTheme,
 	seriesSwatchClass,
 	seriesToken,

@@ -1,7 +1,7 @@
-import "../../test-env.js";
+import "../../../../test/jsdom-env.js";
 import { cleanup, render } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { formatValue, LineChart } from "./index.js";
+import { LineChart } from "./index.js";
 
 afterEach(cleanup);
 
@@ -21,7 +21,9 @@ describe("LineChart", () => {
 		});
 		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
 		expect(chart.dataset.points).toBe("3");
-		const items = [...chart.querySelectorAll("[data-slot=chart-text] li")].map((li) => li.textContent);
+		const items = [...chart.querySelectorAll("[data-slot=chart-text] li")].map(
+			(li) => li.textContent,
+		);
 		expect(items).toEqual(["loss 0.31 at step 2", "lr 0.1 at step 0"]);
 	});
 
@@ -41,15 +43,5 @@ describe("LineChart", () => {
 		expect(container.querySelector("[data-slot=chart]")!.getAttribute("aria-label")).toBe(
 			"Line chart, no data yet",
 		);
-	});
-});
-
-describe("formatValue", () => {
-	it("keeps four significant digits and switches notation at the extremes", () => {
-		expect(formatValue(0.314159)).toBe("0.3142");
-		expect(formatValue(1234.5)).toBe("1,235");
-		expect(formatValue(250000)).toBe("250K");
-		expect(formatValue(0.00001234)).toBe("1.23e-5");
-		expect(formatValue(null)).toBe("–");
 	});
 });

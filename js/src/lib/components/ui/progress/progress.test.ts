@@ -1,42 +1,8 @@
 import { cleanup, render, screen } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import { estimateEta, formatDuration, formatRate, Progress } from "./index.js";
+import { Progress } from "./index.js";
 
 afterEach(cleanup);
-
-describe("formatDuration", () => {
-	it.each([
-		[0.4, "<1s"],
-		[42, "42s"],
-		[59.6, "1m 00s"],
-		[185, "3m 05s"],
-		[7380, "2h 03m"],
-		[100800, "1d 04h"],
-	])("%s s reads %s", (seconds, expected) => {
-		expect(formatDuration(seconds)).toBe(expected);
-	});
-
-	it("has no text for a value that is not a duration", () => {
-		expect(formatDuration(-1)).toBeNull();
-		expect(formatDuration(Number.NaN)).toBeNull();
-		expect(formatDuration(null)).toBeNull();
-	});
-});
-
-describe("formatRate", () => {
-	it("reads like tqdm", () => {
-		expect(formatRate(12.34)).toBe("12.3 it/s");
-		expect(formatRate(1530, "img")).toBe("1.5K img/s");
-		expect(formatRate(0.4)).toBe("2.50 s/it");
-		expect(formatRate(0)).toBeNull();
-	});
-
-	it("derives the ETA from the rate when the event has none", () => {
-		expect(estimateEta(40, 100, 12, null)).toBe(5);
-		expect(estimateEta(40, 100, 12, 9)).toBe(9);
-		expect(estimateEta(40, null, 12, null)).toBeNull();
-	});
-});
 
 describe("Progress", () => {
 	it("exposes its value to assistive technology", () => {
@@ -54,10 +20,12 @@ describe("Progress", () => {
 	it("eases the bar unless told not to", () => {
 		const indicator = (container: HTMLElement) =>
 			container.querySelector("[data-slot=progress-indicator]")!.className;
-		expect(indicator(render(Progress, { value: 40, total: 100 }).container)).toContain("transition-transform");
-		expect(indicator(render(Progress, { value: 40, total: 100, animate: false }).container)).not.toContain(
-			"transition",
+		expect(indicator(render(Progress, { value: 40, total: 100 }).container)).toContain(
+			"transition-transform",
 		);
+		expect(
+			indicator(render(Progress, { value: 40, total: 100, animate: false }).container),
+		).not.toContain("transition");
 	});
 
 	it("shows counts, rate and a human-friendly ETA", () => {
@@ -76,7 +44,13 @@ describe("Progress", () => {
 	});
 
 	it("marks a finished task done", () => {
-		const { container } = render(Progress, { value: 100, total: 100, label: "x", done: true, rate: 5 });
+		const { container } = render(Progress, {
+			value: 100,
+			total: 100,
+			label: "x",
+			done: true,
+			rate: 5,
+		});
 		const root = container.querySelector("[data-slot=progress]")!;
 		expect(root.getAttribute("data-state")).toBe("done");
 		expect(screen.getByRole("progressbar").getAttribute("aria-valuetext")).toBe(
@@ -105,9 +79,7 @@ describe("Progress", () => {
 		);
 		const bar = screen.getByRole("progressbar");
 		expect(bar.getAttribute("aria-invalid")).toBe("true");
-		expect(bar.getAttribute("aria-valuetext")).toBe(
-			"upload: 3 of 10 (30%), failed: disk full",
-		);
+		expect(bar.getAttribute("aria-valuetext")).toBe("upload: 3 of 10 (30%), failed: disk full");
 		expect(screen.getByText("disk full")).toBeTruthy();
 	});
 

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import {
+	clock,
+	estimateEta,
+	formatCell,
+	formatCount,
+	formatDuration,
+	formatRate,
+	formatValue,
+	plural,
+	timeAgo,
+} from "./format.js";
+
+describe("formatDuration", () => {
+	it.each([
+		[0.4, "<1s"],
+		[42, "42s"],
+		[59.6, "1m 00s"],
+		[185, "3m 05s"],
+		[7380, "2h 03m"],
+		[100800, "1d 04h"],
+	])("%s s reads %s", (seconds, expected) => {
+		expect(formatDuration(seconds)).toBe(expected);
+	});
+
+	it("has no text for a value that is not a duration", () => {
+		expect(formatDuration(-1)).toBeNull();
+		expect(formatDuration(Number.NaN)).toBeNull();
+		expect(formatDuration(null)).toBeNull();
+	});
+});
+
+describe("formatRate", () => {
+	it("reads like tqdm", () => {
+		expect(formatRate(12.34)).toBe("12.3 it/s");
+		expect(formatRate(1530, "img")).toBe("1.5K img/s");
+		expect(formatRate(0.4)).toBe("2.50 s/it");
+		expect(formatRate(0)).toBeNull();
+	});
+
+	it("derives the ETA from the rate when the event has none", () => {
+		expect(estimateEta(40, 100, 12, null)).toBe(5);
+		expect(estimateEta(40, 100, 12, 9)).toBe(9);
+		expect(estimateEta(40, null, 12, null)).toBeNull();
+	});
+});
+
+describe("formatValue", () => {
+	it("keeps four significant digits and switches notation at the extremes", () => {
+		expect(formatValue(0.314159)).toBe("0.3142");
+		expect(formatValue(1234.5)).toBe("1,235");
+		expect(formatValue(250000)).toBe("250K");
+		expect(formatValue(0.00001234)).toBe("1.23e-5");
+		expect(formatValue(null)).toBe("–");
+	});
+});
+
+describe("counts", () => {
+	it("groups thousands and says the noun in the right number", () => {
+		expect(formatCount(1234)).toBe("1,234");
+		expect(formatCount(1234.5)).toBe("1,234.5");
+		expect(formatCount(Number.NaN)).toBe("–");
+		expect(plural(1, "event")).toBe("1 event");
+		expect(plural(0, "event")).toBe("0 events");
+		expect(plural(1200, "open stream")).toBe("1,200 open streams");
+	});
+});
+
+describe("formatCell", () => {
+	it("reads numbers rounded, text as it is and objects as JSON", () => {
+		expect(formatCell(0.123456)).toBe("0.1235");
+		expect(formatCell(12345)).toBe("12,345");
+		expect(formatCell(Number.POSITIVE_INFINITY)).toBe("Infinity");
+		expect(formatCell("lr")).toBe("lr");
+		expect(formatCell(false)).toBe("false");
+		expect(formatCell({ a: [1, 2] })).toBe('{"a":[1,2]}');
+		expect(formatCell(null)).toBe("–");
+	});
+});
+
+describe("times", () => {
+	it("reads a server time as a local clock", () => {
+		const ts = new Date(2025, 0, 1, 9, 5, 7).getTime() / 1000;
+		expect(clock(ts)).toBe("09:05:07");
+	});
+
+	it("says how long ago, in the largest whole unit", () => {
+		const now = 1_764_000_000_000;
+		const ago = (seconds: number) => timeAgo(now / 1000 - seconds, now);
+		expect(ago(2)).toBe("just now");
+		expect(ago(12)).toBe("12 s ago");
+		expect(ago(5 * 60 + 30)).toBe("5 min ago");
+		expect(ago(3 * 3600)).toBe("3 h ago");
+		expect(ago(2 * 86400)).toBe("2 d ago");
+		expect(ago(-30)).toBe("just now");
+	});
+});

@@ -24,7 +24,14 @@ from typing import Any
 
 import pytest
 
-from jupyter_sse import Channel, Publisher, SSEConfigError, SSEDeliveryError, SSEError, SSEValueError
+from jupyter_sse import (
+    Channel,
+    Publisher,
+    SSEConfigError,
+    SSEDeliveryError,
+    SSEError,
+    SSEValueError,
+)
 from jupyter_sse.kernel.transport import (
     BatchRefused,
     HTTPTransport,

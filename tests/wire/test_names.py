@@ -76,9 +76,7 @@ def test_shared_invalid_patterns(pattern: str) -> None:
         check_pattern(pattern)
 
 
-@pytest.mark.parametrize(
-    "case", CASES["matches"], ids=lambda c: f"{c['pattern']}>{c['channel']}"
-)
+@pytest.mark.parametrize("case", CASES["matches"], ids=lambda c: f"{c['pattern']}>{c['channel']}")
 def test_shared_match_cases(case: dict[str, Any]) -> None:
     assert pattern_matches(case["pattern"], case["channel"]) is case["matches"]
 

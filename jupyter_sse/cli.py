@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .wire.errors import SSEError
+from .wire.runtime import RuntimeInfo
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +54,30 @@ def _share(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
+    from .kernel.transport.discovery import running_sse_servers
     from .server.secret import ServerSecret, default_secret_file
 
-    path = args.file or default_secret_file()
+    path = Path(args.file or default_secret_file()).resolve()
     ServerSecret(path).rotate()
-    print(f"viewer secret replaced in {path}: every viewer link issued before is revoked")
+    print(f"viewer secret replaced in {path}")
+    # Whether that revokes anything depends on which servers read this file: say so.
+    readers: list[RuntimeInfo] = []
+    others: list[RuntimeInfo] = []
+    for info in running_sse_servers():
+        source = info.get("secret", "")
+        (readers if source and Path(source).resolve() == path else others).append(info)
+    for info in readers:
+        print(f"  {info['url']}: its viewer links are revoked, open ones close within a second")
+    for info in others:
+        if info.get("secret") == "configured":
+            print(
+                f"  {info['url']}: not affected, it signs with c.SSEApp.viewer_secret; "
+                "change that setting and restart it to revoke its links"
+            )
+        else:
+            print(f"  {info['url']}: not affected, it reads {info.get('secret') or 'another file'}")
+    if not readers:
+        print("  no running server reads this file: servers started with it later use the new one")
     return 0
 
 

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,16 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ..wire.assets import STATIC_DIR
 from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
-from ..wire.runtime import REDIS_URL_ENV, TOKEN_ENV, URL_ENV, RuntimeInfo, runtime_file_name
+from ..wire.errors import SSEConfigError
+from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout
+from ..wire.runtime import (
+    REDIS_PREFIX_ENV,
+    REDIS_URL_ENV,
+    TOKEN_ENV,
+    URL_ENV,
+    RuntimeInfo,
+    runtime_file_name,
+)
 from .broker.base import Broker
 from .broker.memory import MemoryBroker
 from .dashboard import DashboardHandler, StaticHandler
@@ -29,7 +39,7 @@ from .handlers import (
     TokensHandler,
 )
 from .limits import Limits
-from .secret import ServerSecret, default_secret_file
+from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
 from .tick import Tick
 from .tokens import PublishToken
@@ -49,6 +59,13 @@ class SSEApp(ExtensionApp):
         help="""Redis URL (e.g. redis://localhost:6379/0). Empty (the default) keeps events
         in this process with the embedded broker; set it to share one stream between
         several servers and publishing processes.""",
+    )
+    redis_prefix = Unicode(
+        DEFAULT_PREFIX,
+        config=True,
+        help=f"""Start of every Redis key and pub/sub channel (default {DEFAULT_PREFIX!r}).
+        Servers that share one stream use the same prefix; kernels of this server get it
+        in their environment.""",
     )
     heartbeat_interval = Float(
         15.0,
@@ -120,6 +137,46 @@ class SSEApp(ExtensionApp):
         config=True,
         help="Longest lifetime of a viewer token, in seconds (default 604800 = 7 days).",
     )
+    max_request_bytes = Int(
+        4 * 1024 * 1024,
+        config=True,
+        help="""Largest body of one request, in bytes (default 4194304 = 4 MiB). A longer
+        body is refused with 413 from its Content-Length, or as soon as reading passes the
+        limit, before any of it is parsed. At least max_event_bytes + 4096.""",
+    )
+    max_concurrent_publishes = Int(
+        32,
+        config=True,
+        help="""Publish requests whose bodies are read and parsed at once (default 32);
+        more wait for none and get 429 with Retry-After. With max_request_bytes it bounds
+        the memory that publishing can take.""",
+    )
+    max_streams_per_link = Int(
+        10,
+        config=True,
+        help="""Streams one viewer link may hold at once (default 10): every page and tab
+        that opened the link counts. More: 429.""",
+    )
+    max_channels = Int(
+        10000,
+        config=True,
+        help="""Channels the embedded broker holds at once (default 10000). A new channel
+        beyond it takes the place of the channel idle longest that nobody watches; when
+        every channel is watched, publishing to a new one is refused with 429.""",
+    )
+    history_bytes = Int(
+        1024 * 1024,
+        config=True,
+        help="""Bytes of frames kept per channel for resume (default 1048576 = 1 MiB), on
+        top of history_size: the oldest go first. The embedded broker only.""",
+    )
+    snapshot_bytes = Int(
+        1024 * 1024,
+        config=True,
+        help="""Bytes of latest state kept per channel for the snapshot a new viewer gets
+        (default 1048576 = 1 MiB): past it the oldest metric points, log lines and table
+        rows go first, then the least recently updated keys.""",
+    )
     freeze_gc = Bool(
         True,
         config=True,
@@ -138,11 +195,36 @@ class SSEApp(ExtensionApp):
         "max_connections",
         "max_connections_per_user",
         "client_buffer_bytes",
+        "max_request_bytes",
+        "max_concurrent_publishes",
+        "max_streams_per_link",
+        "max_channels",
+        "history_bytes",
+        "snapshot_bytes",
     )
     def _positive_int(self, proposal: dict[str, Any]) -> int:
         value: int = proposal["value"]
         if value < 1:
             raise TraitError(f"SSEApp.{proposal['trait'].name} must be at least 1, got {value}")
+        return value
+
+    @validate("redis_prefix")
+    def _key_prefix(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"]
+        try:
+            KeyLayout(value)
+        except SSEConfigError as e:
+            raise TraitError(f"SSEApp.redis_prefix: {e}") from None
+        return value
+
+    @validate("viewer_secret")
+    def _secret_length(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"]
+        if value and len(value.strip()) < MIN_SECRET_CHARS:
+            raise TraitError(
+                f"SSEApp.viewer_secret must be at least {MIN_SECRET_CHARS} characters (an "
+                "empty or short key lets anyone sign links); leave it empty for a random one"
+            )
         return value
 
     @validate("heartbeat_interval", "history_ttl", "publish_rate_limit", "viewer_token_ttl_max")
@@ -160,9 +242,15 @@ class SSEApp(ExtensionApp):
         return self.serverapp
 
     def initialize_settings(self) -> None:
+        if self.max_request_bytes < self.max_event_bytes + 4096:
+            raise TraitError(
+                f"SSEApp.max_request_bytes ({self.max_request_bytes}) must be at least "
+                f"max_event_bytes + 4096 ({self.max_event_bytes + 4096}): one event must fit"
+            )
         secret = ServerSecret(
             Path(self.viewer_secret_file or default_secret_file()),
             self.viewer_secret.encode() or None,
+            owned=not self.viewer_secret_file,
         )
         tick = Tick()
         self.services = Services(
@@ -171,8 +259,11 @@ class SSEApp(ExtensionApp):
                 heartbeat_interval=self.heartbeat_interval,
                 retry_ms=self.retry_ms,
                 max_event_bytes=self.max_event_bytes,
+                max_request_bytes=self.max_request_bytes,
+                max_concurrent_publishes=self.max_concurrent_publishes,
                 max_connections=self.max_connections,
                 max_connections_per_user=self.max_connections_per_user,
+                max_streams_per_link=self.max_streams_per_link,
                 client_buffer_bytes=self.client_buffer_bytes,
                 publish_rate_limit=self.publish_rate_limit,
                 viewer_token_ttl_max=self.viewer_token_ttl_max,
@@ -181,8 +272,14 @@ class SSEApp(ExtensionApp):
             secret,
             self.log,
             tick,
+            audience=self.link_audience(),
+            on_rotate=self.write_runtime_file,
         )
         self._inject_kernel_env()
+        try:
+            secret.current()
+        except InvalidSecret as e:
+            self.log.error("jupyter_sse: %s; links and publish tokens are refused until then", e)
         self.log.info(
             "jupyter_sse: %s broker, streams at %ssse/stream",
             self.services.broker.kind,
@@ -211,11 +308,20 @@ class SSEApp(ExtensionApp):
 
             return RedisBroker(
                 self.redis_url,
+                prefix=self.redis_prefix,
                 history_size=self.history_size,
                 history_ttl=self.history_ttl,
+                snapshot_bytes=self.snapshot_bytes,
                 tick=tick,
             )
-        return MemoryBroker(history_size=self.history_size, history_ttl=self.history_ttl, tick=tick)
+        return MemoryBroker(
+            history_size=self.history_size,
+            history_ttl=self.history_ttl,
+            history_bytes=self.history_bytes,
+            snapshot_bytes=self.snapshot_bytes,
+            max_channels=self.max_channels,
+            tick=tick,
+        )
 
     # --- reaching the server from kernels ----------------------------------------------
 
@@ -229,11 +335,29 @@ class SSEApp(ExtensionApp):
         scheme = "https" if app.certfile else "http"
         return f"{scheme}://{host}:{app.port}{app.base_url}"
 
-    def publish_env(self) -> dict[str, str]:
-        """The environment that lets a process publish to this server (publish rights only)."""
-        env = {URL_ENV: self.server_url(), TOKEN_ENV: self.services.publish_token.value}
+    def link_audience(self) -> str:
+        """Who a viewer link of this server is for: the servers that show the same stream.
+
+        With Redis, every server on the same key prefix; else this server, by its address
+        (a restart on the same port keeps its links; another server of the same user,
+        which may read the same secret file, does not open them).
+        """
+        if self.redis_url:
+            return "redis:" + self.redis_prefix
+        return "server:" + self.server_url()
+
+    def publish_env(self, kernel_id: str | None = None) -> dict[str, str]:
+        """The environment that lets a process publish to this server (publish rights
+        only): with ``kernel_id``, a token of that kernel's own."""
+        token = self.services.publish_token
+        env = {
+            URL_ENV: self.server_url(),
+            TOKEN_ENV: token.mint(kernel_id) if kernel_id else token.value,
+        }
         if self.redis_url:
             env[REDIS_URL_ENV] = self.redis_url
+            if self.redis_prefix != DEFAULT_PREFIX:
+                env[REDIS_PREFIX_ENV] = self.redis_prefix
         return env
 
     def _inject_kernel_env(self) -> None:
@@ -241,11 +365,21 @@ class SSEApp(ExtensionApp):
         start_kernel = manager.start_kernel
 
         async def start_kernel_with_sse_env(*args: Any, **kwargs: Any) -> str:
+            # The kernel's id is drawn here, as jupyter_server would, so that its publish
+            # token can be its own: limits then count each kernel apart.
+            kernel_id = kwargs.get("kernel_id") or str(uuid.uuid4())
+            kwargs["kernel_id"] = kernel_id
+            try:
+                sse_env = self.publish_env(kernel_id)
+            except InvalidSecret as e:
+                # The kernel still starts; it just cannot publish until the secret is fixed.
+                self.log.error("jupyter_sse: kernel %s gets no publish token: %s", kernel_id, e)
+                sse_env = {}
             # jupyter_client takes a given env as the kernel's whole environment, so it
             # is built on top of ours; the port is read now, as it may change at bind.
-            kwargs["env"] = {**os.environ, **(kwargs.get("env") or {}), **self.publish_env()}
-            kernel_id: str = await start_kernel(*args, **kwargs)
-            return kernel_id
+            kwargs["env"] = {**os.environ, **(kwargs.get("env") or {}), **sse_env}
+            started: str = await start_kernel(*args, **kwargs)
+            return started
 
         manager.start_kernel = start_kernel_with_sse_env  # type: ignore[method-assign]
 
@@ -255,12 +389,19 @@ class SSEApp(ExtensionApp):
         return Path(jupyter_runtime_dir()) / runtime_file_name(os.getpid())
 
     def write_runtime_file(self) -> None:
+        """Write (or rewrite, after a rotation) the URL and publish token for terminals."""
+        try:
+            token = self.services.publish_token.value
+        except InvalidSecret:
+            return  # nothing to hand out; the log says why
         path = self.runtime_file
         path.parent.mkdir(parents=True, exist_ok=True)
+        secret = self.services.viewer_secret
         info: RuntimeInfo = {
             "url": self.server_url(),
-            "token": self.services.publish_token.value,
+            "token": token,
             "pid": os.getpid(),
+            "secret": "configured" if secret.configured else str(secret.path),
         }
         # 0600 from creation: the token must never be readable by other users, not even
         # between a create and a chmod.

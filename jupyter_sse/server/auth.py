@@ -8,8 +8,10 @@ reads its own channels and nothing else.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Final, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,19 +26,34 @@ Kind = Literal["user", "publisher", "viewer"]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller. ``name`` keys per-user limits; it is never a secret.
+    """An authenticated caller.
 
-    ``scope`` and ``expires`` are set for viewers only: the channel names and patterns
-    they may read, and until when (epoch seconds).
+    ``name`` is who it is, for people (a user name, ``publisher``, a viewer link's id);
+    ``key`` is the credential that limits are counted against (a Jupyter token's digest,
+    a logged-in user, a kernel, a viewer link): names can repeat where credentials do
+    not (jupyter_server names every token request without a cookie anew). Neither is
+    ever a secret. ``scope``, ``expires`` and ``token`` are set for viewers only: the
+    channel names and patterns they may read, until when (epoch seconds), and the link
+    itself (to check it again when the secret rotates).
     """
 
     kind: Kind
     name: str
     scope: tuple[str, ...] | None = None
     expires: float | None = None
+    key: str = field(default="", kw_only=True)
+    token: str | None = field(default=None, repr=False, kw_only=True)
 
     def may_read(self, pattern: str) -> bool:
-        return self.scope is None or scope_covers(list(self.scope), pattern)
+        return self.scope is None or scope_covers(self.scope, pattern)
+
+    def may_read_all(self, patterns: Sequence[str]) -> bool:
+        return all(self.may_read(p) for p in patterns)
+
+
+def credential_key(kind: str, credential: str) -> str:
+    """A limits key for a secret credential: a digest, so that no log or error shows it."""
+    return kind + ":" + hashlib.sha256(credential.encode()).hexdigest()[:16]
 
 
 def bearer_token(request: HTTPServerRequest) -> str | None:

@@ -53,11 +53,14 @@ class DashboardHandler(SSEHandler):
 
     def _exchange(self, token: str) -> None:
         # First use: the token becomes an HttpOnly cookie and leaves the address bar, so
-        # it is not kept in history, bookmarks or a Referer header.
-        grant = tokens.verify(self.services.viewer_secret.current(), token)
+        # it is not kept in history, bookmarks or a Referer header. The cookie is this
+        # server's (its name carries the audience: cookies ignore ports) and keeps the
+        # links opened before, so that a second link does not take the first one's place.
+        services = self.services
+        grant = tokens.verify(services.viewer_secret.current(), token, audience=services.audience)
         self.set_cookie(
-            tokens.VIEWER_COOKIE,
-            token,
+            services.viewer_cookie,
+            tokens.cookie_value(token, self.get_cookie(services.viewer_cookie)),
             path=self.base_url + "sse/",
             httponly=True,
             samesite="Lax",
@@ -66,11 +69,14 @@ class DashboardHandler(SSEHandler):
             # (403 "token expired") from no link at all (401).
             expires=grant.expires + 86400,
         )
+        # The rest of the query goes along; a value that is not UTF-8 (`%ff`) cannot be
+        # a channel name, and is dropped rather than failing the exchange.
         rest = [
             (k, v)
             for k, vs in self.request.query_arguments.items()
             if k != "token"
-            for v in (x.decode() for x in vs)
+            for v in (x.decode("utf-8", "replace") for x in vs)
+            if "\ufffd" not in v
         ]
         self.set_header("Cache-Control", "no-store")
         self.redirect(f"{self.base_url}sse/dashboard" + (f"?{urlencode(rest)}" if rest else ""))

@@ -8,16 +8,21 @@ who is calling (``authorize``): a Jupyter user, a publisher, or a viewer.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from http.client import responses
+from types import TracebackType
 from typing import Any
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
+from ..wire.names import scope_covers
 from . import tokens
-from .auth import Kind, Principal, bearer_token, scrub_uri
+from .auth import Kind, Principal, bearer_token, credential_key, scrub_uri
+from .secret import InvalidSecret
 from .services import Services
+from .validate import body_too_large
 
 AUTH_RESOURCE = "jupyter_sse"
 
@@ -67,11 +72,32 @@ class SSEHandler(JupyterHandler):
             f"{self.request.method} {scrub_uri(self.request.uri or '')} ({self.request.remote_ip})"
         )
 
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # tornado logs an unexpected error with repr(request), whose `uri` and headers
+        # carry tokens; the scrubbed summary says which request it was.
+        if isinstance(value, web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        if isinstance(value, InvalidSecret):
+            self.log.error("jupyter_sse: %s (%s)", value, self._request_summary())
+            return
+        self.log.error("Uncaught exception %s", self._request_summary(), exc_info=value)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = responses.get(status_code, "error")
         exc_info = kwargs.get("exc_info")
         if exc_info is not None:
             error = exc_info[1]
+            if isinstance(error, InvalidSecret):
+                # Nothing can be signed or checked until an admin fixes the secret: the
+                # message says how, and no weaker key is ever used in its place.
+                status_code, message = 503, str(error)
+                self.set_status(503)
             if isinstance(error, web.HTTPError) and error.log_message:
                 message = error.log_message
             if isinstance(error, RefusedError):
@@ -86,9 +112,13 @@ class SSEHandler(JupyterHandler):
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(value))
 
-    async def authorize(self, *allowed: Kind) -> Principal:
-        """The caller, if it is one of ``allowed`` kinds and has the right; else 401/403."""
-        principal = await self._identify()
+    async def authorize(self, *allowed: Kind, patterns: Sequence[str] = ()) -> Principal:
+        """The caller, if it is one of ``allowed`` kinds and has the right; else 401/403.
+
+        ``patterns``: what the request will read; a viewer whose browser holds several
+        links is then the link that covers them.
+        """
+        principal = await self._identify(patterns)
         if principal.kind not in allowed:
             reasons = {
                 "publisher": "a publish token may only publish",
@@ -97,28 +127,135 @@ class SSEHandler(JupyterHandler):
             raise web.HTTPError(403, reasons.get(principal.kind, "not allowed for this caller"))
         return principal
 
-    async def _identify(self) -> Principal:
+    async def _identify(self, patterns: Sequence[str]) -> Principal:
         token = bearer_token(self.request)
-        if token is not None and self.services.publish_token.matches(token):
-            return Principal("publisher", "publisher")
+        if token is not None:
+            subject = self.services.publish_token.subject_of(token)
+            if subject is not None:
+                return Principal("publisher", "publisher", key="publisher:" + subject)
         user = self.current_user
         if user is not None:
             action = "read" if self.request.method in ("GET", "HEAD") else "write"
             allowed = self.authorizer.is_authorized(self, user, action, AUTH_RESOURCE)
             if not await ensure_async(allowed):
                 raise web.HTTPError(403, f"not authorized to {action} {AUTH_RESOURCE}")
-            return Principal("user", user.username)
-        candidate = (
-            (token if token is not None and token.startswith(tokens.VIEWER_PREFIX) else None)
-            or self.get_query_argument("token", None)
-            or self.get_cookie(tokens.VIEWER_COOKIE)
-        )
-        if candidate is not None and candidate.startswith(tokens.VIEWER_PREFIX):
-            try:
-                grant = tokens.verify(self.services.viewer_secret.current(), candidate)
-            except tokens.InvalidToken as e:
-                raise web.HTTPError(403, f"viewer token refused: {e}") from None
-            return Principal("viewer", f"viewer:{grant.nonce}", grant.channels, grant.expires)
+            return Principal("user", user.username, key=self._user_key(user.username, token))
+        viewer = self._viewer(token, patterns)
+        if viewer is not None:
+            return viewer
         raise web.HTTPError(
             401, "authentication required: send 'Authorization: token <token>' or log in"
         )
+
+    def _user_key(self, username: str, header_token: str | None) -> str:
+        # A request authenticated by a token (header or ?token=) is that token's: the
+        # user name jupyter_server gives it may be new on every request.
+        token = header_token or self.get_query_argument("token", None)
+        return credential_key("token", token) if token else "user:" + username
+
+    def _viewer(self, header_token: str | None, patterns: Sequence[str]) -> Principal | None:
+        explicit = (
+            header_token
+            if header_token is not None and header_token.startswith(tokens.VIEWER_PREFIX)
+            else self.get_query_argument("token", None)
+        )
+        if explicit is not None and not explicit.startswith(tokens.VIEWER_PREFIX):
+            explicit = None
+        services = self.services
+        candidates = (
+            [explicit]
+            if explicit is not None
+            else tokens.cookie_tokens(self.get_cookie(services.viewer_cookie))
+        )
+        if not candidates:
+            return None
+        grants: list[tuple[str, tokens.Grant]] = []
+        refusal: tokens.InvalidToken | None = None
+        for candidate in candidates:
+            try:
+                grant = tokens.verify(
+                    services.viewer_secret.current(), candidate, audience=services.audience
+                )
+            except tokens.InvalidToken as e:
+                refusal = refusal or e
+            else:
+                grants.append((candidate, grant))
+        if not grants:
+            raise web.HTTPError(403, f"viewer token refused: {refusal}")
+        chosen = next(
+            (g for g in grants if all(scope_covers(g[1].channels, p) for p in patterns)),
+            grants[0],
+        )
+        candidate, grant = chosen
+        # With no pattern to choose by (a listing, the page), every link this browser
+        # holds for this server counts.
+        scope = (
+            grant.channels
+            if patterns
+            else tuple(dict.fromkeys(c for _, g in grants for c in g.channels))
+        )
+        return Principal(
+            "viewer",
+            f"viewer:{grant.nonce}",
+            key=f"viewer:{grant.nonce}",
+            scope=scope,
+            expires=grant.expires,
+            token=candidate,
+        )
+
+
+@web.stream_request_body
+class BodyHandler(SSEHandler):
+    """A route with a request body, read only after the caller is authorized and only up
+    to ``max_request_bytes`` (413 from its Content-Length, before a byte is read).
+
+    Subclasses name who may call (``callers``); ``principal`` and ``body`` are set for
+    the method. Bodies read at once are counted (``Services.publishing``), so that a
+    flood of large requests waits for none (429) instead of filling memory.
+    """
+
+    callers: tuple[Kind, ...] = ("user",)
+    principal: Principal
+    _body: bytearray
+    _counted = False
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        self.principal = await self.authorize(*self.callers)
+        limits = self.services.limits
+        length = self.request.headers.get("Content-Length")
+        most = limits.body_bytes
+        if length is not None and (
+            not (length.isascii() and length.isdigit()) or int(length) > most
+        ):
+            raise web.HTTPError(413, body_too_large(most))
+        if self.services.publishing >= limits.max_concurrent_publishes:
+            raise RefusedError(
+                429,
+                f"{limits.max_concurrent_publishes} requests are being read already; retry",
+                {"Retry-After": "1"},
+            )
+        self.services.publishing += 1
+        self._counted = True
+        # Past this tornado stops reading (a body without Content-Length that runs long).
+        self.request.connection.set_max_body_size(most)  # type: ignore[union-attr]
+        self._body = bytearray()
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body += chunk
+
+    @property
+    def body(self) -> bytes:
+        return bytes(self._body)
+
+    def _uncount(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.services.publishing -= 1
+
+    def on_finish(self) -> None:
+        self._uncount()
+
+    def on_connection_close(self) -> None:
+        self._uncount()
+        super().on_connection_close()

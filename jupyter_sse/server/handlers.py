@@ -25,8 +25,9 @@ from ..wire.json_text import loads
 from ..wire.names import check_pattern
 from ..wire.sse import encode_retry
 from . import tokens
-from .broker.base import BrokerUnavailable
-from .handler_base import RefusedError, SSEHandler
+from .broker.base import BrokerFull, BrokerUnavailable
+from .handler_base import BodyHandler, RefusedError, SSEHandler
+from .secret import InvalidSecret
 from .streams import EventStream
 from .validate import RejectedInput, parse_publish_body
 
@@ -44,7 +45,10 @@ class StreamHandler(SSEHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        principal = await self.authorize("user", "viewer")
+        # The names asked for pick which of a browser's viewer links answers; they are
+        # checked (400) only once the caller is known, so that nobody learns more than 401.
+        asked = self.get_query_arguments("channel")
+        principal = await self.authorize("user", "viewer", patterns=asked)
         patterns = self._patterns()
         refused = [p for p in patterns if not principal.may_read(p)]
         if refused:
@@ -56,7 +60,14 @@ class StreamHandler(SSEHandler):
             raise web.HTTPError(
                 429, f"server holds its maximum of {limits.max_connections} streams"
             )
-        if connections.of_user(principal.name) >= limits.max_connections_per_user:
+        if principal.kind == "viewer":
+            if connections.of_user(principal.key) >= limits.max_streams_per_link:
+                raise web.HTTPError(
+                    429,
+                    f"this link already has {limits.max_streams_per_link} open streams; "
+                    "close a page that shows it",
+                )
+        elif connections.of_user(principal.key) >= limits.max_connections_per_user:
             raise web.HTTPError(
                 429, f"at most {limits.max_connections_per_user} streams per user; close some"
             )
@@ -89,10 +100,11 @@ class StreamHandler(SSEHandler):
                 EventStream,
                 stream,
                 patterns,
-                user=principal.name,
+                user=principal.key,
                 limit=limits.client_buffer_bytes,
                 chunked=chunked,
                 tick=connections.tick,
+                credential=principal.token,
             )
         )
         conn.deliver(encode_retry(limits.retry_ms))
@@ -126,7 +138,6 @@ class StreamHandler(SSEHandler):
             raise
         if conn.closed:
             broker.unsubscribe(conn)  # the client left while the broker was subscribing
-        conn.start_limit()
         # Returning here releases this handler, its request and its task: an idle
         # stream then costs the server its EventStream and socket, not a whole request.
 
@@ -152,18 +163,24 @@ class StreamHandler(SSEHandler):
         return cursor or None
 
 
-class PublishHandler(SSEHandler):
+class PublishHandler(BodyHandler):
     """``POST sse/publish``: one event or a batch, all validated before any is stored."""
+
+    callers = ("user", "publisher")
 
     @allow_unauthenticated
     async def post(self) -> None:
-        principal = await self.authorize("user", "publisher")
+        principal = self.principal
         limits = self.services.limits
         try:
-            events = parse_publish_body(self.request.body, max_event_bytes=limits.max_event_bytes)
+            events = parse_publish_body(
+                self.body,
+                max_event_bytes=limits.max_event_bytes,
+                max_request_bytes=limits.body_bytes,
+            )
         except RejectedInput as e:
             raise web.HTTPError(e.status, e.message) from None
-        wait = self.services.rate.admit(principal.name, len(events))
+        wait = self.services.rate.admit(principal.key, len(events))
         if wait > 0:
             raise RefusedError(
                 429,
@@ -174,6 +191,8 @@ class PublishHandler(SSEHandler):
             ids = await self.services.broker.publish(events)
         except BrokerUnavailable as e:
             raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
+        except BrokerFull as e:
+            raise RefusedError(429, str(e), {"Retry-After": "60"}) from None
         self.write_json({"ids": ids})
 
 
@@ -184,10 +203,12 @@ class ChannelsHandler(SSEHandler):
     async def get(self) -> None:
         principal = await self.authorize("user", "viewer")
         try:
-            rows = await self.services.broker.channels()
+            # The broker looks up only what the scope covers: a viewer whose link covers
+            # nothing costs nothing, however many channels there are.
+            rows = await self.services.broker.channels(principal.scope)
         except BrokerUnavailable as e:
             raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
-        self.write_json([row for row in rows if principal.may_read(row["channel"])])
+        self.write_json(rows)
 
 
 class HealthHandler(SSEHandler):
@@ -197,19 +218,24 @@ class HealthHandler(SSEHandler):
     async def get(self) -> None:
         await self.authorize("user")
         health = self.services.broker.health()
+        try:
+            self.services.viewer_secret.current()
+        except InvalidSecret as e:
+            health = {**health, "state": "degraded", "reason": str(e)}
         health["connections"] = len(self.services.connections)
         self.write_json(health)
 
 
-class TokensHandler(SSEHandler):
+class TokensHandler(BodyHandler):
     """``POST sse/tokens``: a Jupyter user mints a scoped, read-only viewer link."""
+
+    callers = ("user",)
 
     @allow_unauthenticated
     async def post(self) -> None:
-        await self.authorize("user")
         try:
-            body = loads(self.request.body or b"{}")
-        except (ValueError, SSEValueError) as e:
+            body = loads(self.body or b"{}")
+        except SSEValueError as e:
             raise web.HTTPError(400, f"body is not valid JSON: {e}") from None
         if not isinstance(body, dict) or set(body) - {"channels", "ttl"}:
             raise web.HTTPError(400, 'send {"channels": [names or patterns], "ttl": seconds}')
@@ -220,8 +246,11 @@ class TokensHandler(SSEHandler):
             raise web.HTTPError(400, "channels must be a list of channel names or patterns")
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= ttl_max:
             raise web.HTTPError(400, f"ttl must be seconds between 0 and {ttl_max:g}")
+        services = self.services
         try:
-            token = tokens.mint(self.services.viewer_secret.current(), channels, float(ttl))
+            token = tokens.mint(
+                services.viewer_secret.current(), channels, float(ttl), audience=services.audience
+            )
         except SSEValueError as e:
             raise web.HTTPError(400, str(e)) from None
         # The link is built from the request as the client sent it (tornado applies
@@ -232,6 +261,6 @@ class TokensHandler(SSEHandler):
             {
                 "token": token,
                 "url": f"{base}sse/dashboard?{query}",
-                "expires": tokens.verify(self.services.viewer_secret.current(), token).expires,
+                "expires": tokens.verify(services.viewer_secret.current(), token).expires,
             }
         )

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import Final
 
 from tornado.ioloop import PeriodicCallback
 
+from . import tokens
 from .broker.base import Broker
 from .limits import Limits, TokenBuckets
-from .secret import ServerSecret
+from .secret import InvalidSecret, ServerSecret
 from .streams import EventStreams
 from .tick import Tick
 from .tokens import PublishToken
+
+SECRET_CHECK_MS: Final = 250  # how often a rotated secret file is noticed (one stat call)
 
 
 class Services:
     """Broker, open streams, tokens and limits of one server.
 
     ``tick`` is the end-of-tick writer that the broker's fan-out groups and the streams
-    share (give the broker the same one).
+    share (give the broker the same one). ``audience`` names who this server's viewer
+    links are for (see ``tokens.verify``); ``on_rotate`` runs when the secret changed
+    (the app rewrites its runtime file with the new publish token).
     """
 
     def __init__(
@@ -30,15 +37,23 @@ class Services:
         secret: ServerSecret,
         log: logging.Logger,
         tick: Tick,
+        *,
+        audience: str = "",
+        on_rotate: Callable[[], None] = lambda: None,
     ) -> None:
         self.broker = broker
         self.limits = limits
         self.publish_token = publish_token
         self.viewer_secret = secret
         self.log = log
+        self.audience = audience
+        self.viewer_cookie = tokens.cookie_name(audience)
         self.connections = EventStreams(tick)
         self.rate = TokenBuckets(limits.publish_rate_limit)
-        self._heartbeat: PeriodicCallback | None = None
+        self.publishing = 0  # publish requests reading or parsing their body now
+        self._on_rotate = on_rotate
+        self._secret_version = secret.version()
+        self._timers: list[PeriodicCallback] = []
         self._started: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -56,15 +71,46 @@ class Services:
         if self.limits.heartbeat_interval > 0:
             # One timer for all streams: a timer per stream would cost 10,000 timers at
             # 10,000 viewers for the same effect.
-            self._heartbeat = PeriodicCallback(
-                self.connections.ping, self.limits.heartbeat_interval * 1000
+            self._timers.append(
+                PeriodicCallback(self.connections.ping, self.limits.heartbeat_interval * 1000)
             )
-            self._heartbeat.start()
+        if not self.viewer_secret.configured:
+            self._timers.append(PeriodicCallback(self.check_secret, SECRET_CHECK_MS))
+        for timer in self._timers:
+            timer.start()
+
+    def check_secret(self) -> None:
+        """Notice a rotated secret file: links signed before stop at once.
+
+        Viewer streams whose link no longer verifies are closed (their pages then show
+        the link is no longer valid); ``on_rotate`` hands kernels the new publish token.
+        """
+        version = self.viewer_secret.version()
+        if version == self._secret_version:
+            return
+        self._secret_version = version
+        try:
+            secret = self.viewer_secret.current()
+        except InvalidSecret as e:
+            self.log.error("jupyter_sse: %s", e)
+            self.connections.close_viewers(lambda token: False, "the server secret is unusable")
+            return
+
+        def still_valid(token: str) -> bool:
+            try:
+                tokens.verify(secret, token, audience=self.audience)
+            except tokens.InvalidToken:
+                return False
+            return True
+
+        closed = self.connections.close_viewers(still_valid, "viewer link revoked")
+        self.log.info("jupyter_sse: the server secret changed; %d viewer stream(s) closed", closed)
+        self._on_rotate()
 
     async def stop(self, timeout: float) -> None:
         """End every stream, then close the broker, within ``timeout`` seconds."""
-        if self._heartbeat is not None:
-            self._heartbeat.stop()
+        for timer in self._timers:
+            timer.stop()
         self.connections.close_all("server stopping")
         try:
             await asyncio.wait_for(self.broker.close(), timeout)

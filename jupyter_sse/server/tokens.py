@@ -1,12 +1,15 @@
 """The tokens a server issues, both derived from its secret (``secret.ServerSecret``).
 
 A viewer token is ``sv1.<payload>.<signature>``: signed, expiring, read-only, scoped to
-channels. The payload is base64url JSON with the channel scope and the expiry, the
-signature an HMAC-SHA256 over it with the server secret. Nothing is stored per token:
-rotating the secret revokes them all.
+channels and to one audience (the server, or the servers sharing one Redis, that issued
+it). The payload is base64url JSON with the channel scope, the expiry and the audience,
+the signature an HMAC-SHA256 over it with the server secret. Nothing is stored per
+token: rotating the secret revokes them all.
 
-The publish token (``sp1.…``) is an HMAC of a fixed label with the same secret: the one
-credential the server hands to the kernels it starts, good for publishing only.
+A publish token (``sp1.[<subject>.]<mac>``) is an HMAC of a fixed label and a subject
+with the same secret: each kernel the server starts gets its own (subject: its kernel
+id), and scripts get the server's (no subject). It is good for publishing only; the
+subject is the identity that limits are counted against.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -25,7 +29,11 @@ from ..wire.errors import SSEValueError
 from ..wire.names import check_pattern
 
 VIEWER_PREFIX: Final = "sv1."
-VIEWER_COOKIE: Final = "jupyter-sse-viewer"
+PUBLISH_PREFIX: Final = "sp1."
+VIEWER_COOKIE: Final = "jupyter-sse-viewer"  # + "-" + a digest of the audience
+MAX_COOKIE_TOKENS: Final = 5  # viewer links one browser keeps for one server at once
+COOKIE_SEPARATOR: Final = "|"  # not in base64url nor ".": cookies allow no spaces
+_SUBJECT: Final = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class InvalidToken(Exception):
@@ -39,6 +47,7 @@ class Grant:
     channels: tuple[str, ...]
     expires: float
     nonce: str
+    audience: str | None = None
 
 
 def _b64(raw: bytes) -> str:
@@ -49,21 +58,37 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def mint(secret: bytes, channels: list[str], ttl: float, *, now: float | None = None) -> str:
-    """A token for ``channels`` (names or ``prefix*`` patterns) valid ``ttl`` seconds."""
+def mint(
+    secret: bytes,
+    channels: list[str],
+    ttl: float,
+    *,
+    now: float | None = None,
+    audience: str | None = None,
+) -> str:
+    """A token for ``channels`` (names or ``prefix*`` patterns) valid ``ttl`` seconds,
+    for ``audience`` (see ``verify``)."""
     if not channels:
         raise SSEValueError("share at least one channel")
     scope = [check_pattern(c) for c in channels]
     if not ttl > 0:
         raise SSEValueError("ttl must be a positive number of seconds")
     expires = round((time.time() if now is None else now) + ttl, 3)
-    body = {"c": scope, "exp": expires, "n": secrets.token_hex(6)}
+    body: dict[str, object] = {"c": scope, "exp": expires, "n": secrets.token_hex(6)}
+    if audience is not None:
+        body["a"] = audience
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return VIEWER_PREFIX + payload + "." + _sign(secret, payload)
 
 
-def verify(secret: bytes, token: str, *, now: float | None = None) -> Grant:
-    """The grant of ``token``; raises ``InvalidToken`` for any fault."""
+def verify(
+    secret: bytes, token: str, *, now: float | None = None, audience: str | None = None
+) -> Grant:
+    """The grant of ``token``; raises ``InvalidToken`` for any fault.
+
+    With ``audience``, the token must have been minted for it: every server of one user
+    may share a secret file, and a link of one must not open another.
+    """
     if not token.startswith(VIEWER_PREFIX):
         raise InvalidToken("not a viewer token")
     payload, _, signature = token[len(VIEWER_PREFIX) :].partition(".")
@@ -74,11 +99,39 @@ def verify(secret: bytes, token: str, *, now: float | None = None) -> Grant:
         scope = tuple(check_pattern(c) for c in body["c"])
         expires = float(body["exp"])
         nonce = str(body["n"])
-    except (ValueError, KeyError, TypeError, SSEValueError) as e:
+        issued_for = body.get("a")
+    except (ValueError, KeyError, TypeError, AttributeError, SSEValueError) as e:
         raise InvalidToken(f"malformed token: {e}") from None
+    if audience is not None and issued_for != audience:
+        raise InvalidToken("this link was issued by another server")
     if (time.time() if now is None else now) >= expires:
         raise InvalidToken("token expired")
-    return Grant(scope, expires, nonce)
+    return Grant(scope, expires, nonce, issued_for if isinstance(issued_for, str) else None)
+
+
+def cookie_name(audience: str) -> str:
+    """The viewer cookie of one audience: two servers on one host keep theirs apart
+    (cookies ignore ports)."""
+    return VIEWER_COOKIE + "-" + hashlib.sha256(audience.encode()).hexdigest()[:12]
+
+
+def cookie_tokens(value: str | None) -> list[str]:
+    """The viewer tokens a cookie holds, newest first (at most ``MAX_COOKIE_TOKENS``)."""
+    if not value:
+        return []
+    return [t for t in value.split(COOKIE_SEPARATOR) if t.startswith(VIEWER_PREFIX)][
+        :MAX_COOKIE_TOKENS
+    ]
+
+
+def cookie_value(token: str, previous: str | None) -> str:
+    """The cookie after opening ``token``: it first, then the links opened before.
+
+    A second link opened in the same browser must not take the first one's place: each
+    page keeps reading its own channels.
+    """
+    kept = [t for t in cookie_tokens(previous) if t != token]
+    return COOKIE_SEPARATOR.join([token, *kept][:MAX_COOKIE_TOKENS])
 
 
 def _sign(secret: bytes, payload: str) -> str:
@@ -86,12 +139,12 @@ def _sign(secret: bytes, payload: str) -> str:
 
 
 class PublishToken:
-    """The publish-only token handed to the kernels a server starts.
+    """The publish-only tokens of a server: its own (``value``), and one per kernel.
 
     Derived from the server secret rather than drawn at start, so that a script given
     ``JUPYTER_SSE_TOKEN`` keeps publishing across a server restart, and servers that
     share a secret (and a Redis) accept each other's publishers. Rotating the secret
-    replaces it.
+    replaces them all.
     """
 
     def __init__(self, secret: Callable[[], bytes]) -> None:
@@ -100,15 +153,38 @@ class PublishToken:
 
     @property
     def value(self) -> str:
+        """The server's own publish token (no subject): for scripts and terminals."""
         secret = self._secret()
         if self._cache is None or self._cache[0] != secret:
-            digest = hmac.new(secret, b"jupyter-sse publish token v1", hashlib.sha256).digest()
-            self._cache = (secret, "sp1." + base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+            self._cache = (secret, PUBLISH_PREFIX + _mac(secret, ""))
         return self._cache[1]
 
-    def matches(self, candidate: str) -> bool:
+    def mint(self, subject: str) -> str:
+        """The publish token of ``subject`` (a kernel id: letters, digits and dashes)."""
+        if not _SUBJECT.fullmatch(subject):
+            raise SSEValueError(f"a publish token subject is 1-64 of A-Z a-z 0-9 -: {subject!r}")
+        return PUBLISH_PREFIX + subject + "." + _mac(self._secret(), subject)
+
+    def subject_of(self, candidate: str) -> str | None:
+        """``"server"`` or the subject of a valid publish token; None for anything else."""
+        if not candidate.startswith(PUBLISH_PREFIX):
+            return None
+        subject, dot, mac = candidate[len(PUBLISH_PREFIX) :].rpartition(".")
+        if dot and not _SUBJECT.fullmatch(subject):
+            return None
         # Constant time: the comparison must not tell an attacker how much of a guess was right.
-        return hmac.compare_digest(candidate.encode(), self.value.encode())
+        if not hmac.compare_digest(mac.encode(), _mac(self._secret(), subject).encode()):
+            return None
+        return subject or "server"
+
+    def matches(self, candidate: str) -> bool:
+        """True for any publish token of this server (its own, or a kernel's)."""
+        return self.subject_of(candidate) is not None
 
     def __repr__(self) -> str:
         return "PublishToken(<hidden>)"
+
+
+def _mac(secret: bytes, subject: str) -> str:
+    label = b"jupyter-sse publish token v1" + (b" " + subject.encode() if subject else b"")
+    return _b64(hmac.new(secret, label, hashlib.sha256).digest())

@@ -26,15 +26,17 @@ class RejectedInput(Exception):
         self.message = message
 
 
-def parse_publish_body(body: bytes, *, max_event_bytes: int) -> list[EventIn]:
+def parse_publish_body(
+    body: bytes, *, max_event_bytes: int, max_request_bytes: int
+) -> list[EventIn]:
     """The events of ``body`` (an object or a non-empty array); else ``RejectedInput``."""
-    # The whole batch may be at most MAX_BATCH events of the maximum size; anything longer
-    # is refused before parsing, so an oversize body costs no JSON work.
-    if len(body) > max_event_bytes * MAX_BATCH:
-        raise RejectedInput(413, f"body is larger than {max_event_bytes * MAX_BATCH} bytes")
+    # The handler refuses a longer body while reading it; this keeps the bound for any
+    # other caller, before a byte of JSON work.
+    if len(body) > max_request_bytes:
+        raise RejectedInput(413, body_too_large(max_request_bytes))
     try:
         parsed = loads(body)
-    except (ValueError, SSEValueError) as e:
+    except SSEValueError as e:
         raise RejectedInput(400, f"body is not valid JSON: {e}") from None
     items = parsed if isinstance(parsed, list) else [parsed]
     if not items:
@@ -67,9 +69,9 @@ def _event(
             types.add(check_type(type_))
         check_data(type_, data)
         data_json = dumps(data)
+        size = json_size(data_json)
     except SSEValueError as e:
         raise RejectedInput(400, f"event {index}: {e}") from None
-    size = json_size(data_json)
     if size > max_event_bytes:
         raise RejectedInput(
             413, f"event {index}: data is {size} bytes; the limit is {max_event_bytes}"
@@ -84,3 +86,11 @@ def _event(
     # and reusing it saves a dict per event (and typing.cast, a call per event).
     item["data_json"] = data_json
     return item  # type: ignore[return-value]
+
+
+def body_too_large(max_request_bytes: int) -> str:
+    """The 413 message for a body over ``max_request_bytes``."""
+    return (
+        f"request body is larger than {max_request_bytes} bytes (c.SSEApp.max_request_bytes): "
+        "send fewer events per request"
+    )

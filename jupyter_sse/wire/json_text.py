@@ -40,8 +40,19 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON strictly: NaN and Infinity are refused (browsers' JSON.parse rejects them)."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """Parse JSON strictly: NaN and Infinity are refused (browsers' JSON.parse rejects them).
+
+    Raises ``SSEValueError`` for anything that is not such JSON, nesting too deep for
+    the parser included.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise SSEValueError("JSON nested too deeply") from None
+    except (ValueError, TypeError) as e:  # JSONDecodeError, and bytes that are not UTF-8
+        if isinstance(e, SSEValueError):
+            raise
+        raise SSEValueError(str(e)) from None
 
 
 # One encoder for every call: json.dumps with non-default options builds a new
@@ -94,5 +105,16 @@ def dumps(value: Any) -> str:
 
 
 def json_size(text: str) -> int:
-    """Bytes of ``text`` in UTF-8; compact ASCII JSON (the usual case) needs no encode."""
-    return len(text) if text.isascii() else len(text.encode())
+    """Bytes of ``text`` in UTF-8; compact ASCII JSON (the usual case) needs no encode.
+
+    Raises ``SSEValueError`` for text that has no UTF-8 form (a lone surrogate such as
+    ``"\ud800"``, which JSON can spell but no stream can carry).
+    """
+    if text.isascii():
+        return len(text)
+    try:
+        return len(text.encode())
+    except UnicodeEncodeError:
+        raise SSEValueError(
+            "data holds a lone UTF-16 surrogate (e.g. \\ud800), which UTF-8 cannot carry"
+        ) from None

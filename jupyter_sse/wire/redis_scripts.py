@@ -14,9 +14,8 @@ need Redis 6.2 or later (XTRIM MINID, exclusive XRANGE).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Final
+from collections.abc import Sequence
+from typing import Final
 
 from .bounds import (
     SNAPSHOT_KEYS,
@@ -347,48 +346,3 @@ def publish_args(
             data_json = dumps(data)
         args += [channel, type_, event.get("id", ""), op, key, value, head, data_json]
     return args
-
-
-def snapshot_json(parts: Sequence[Any]) -> str:
-    """The snapshot ``data`` JSON (``ChannelState.snapshot()``'s shape) of one channel.
-
-    ``parts`` is one channel's entry of the ``SNAPSHOT`` reply. Stored values are JSON
-    text already, so the object is assembled around them instead of decoded and
-    encoded again on every connect.
-    """
-    _, progress, status, other, metric, log, tables = parts
-    fields: list[str] = []
-    if progress:
-        fields.append('"progress":' + _object(_pairs(progress)))
-    if status:
-        fields.append('"status":' + _object(_pairs(status)))
-    if metric:
-        fields.append('"metric":' + _array(metric))
-    if tables:
-        rows = (
-            (name, _array(lines)) for name, lines in zip(tables[::2], tables[1::2], strict=True)
-        )
-        fields.append('"table":' + _object(rows))
-    if log:
-        fields.append('"log":' + _array(log))
-    if other:
-        fields.append('"other":' + _object(_pairs(other)))
-    return "{" + ",".join(fields) + "}"
-
-
-def _text(value: bytes) -> str:
-    return value.decode()
-
-
-def _pairs(flat: Sequence[bytes]) -> Iterator[tuple[bytes, str]]:
-    return ((flat[i], _text(flat[i + 1])) for i in range(0, len(flat), 2))
-
-
-def _object(pairs: Iterable[tuple[bytes, str]]) -> str:
-    return (
-        "{" + ",".join(json.dumps(_text(k), ensure_ascii=False) + ":" + v for k, v in pairs) + "}"
-    )
-
-
-def _array(items: Sequence[bytes]) -> str:
-    return "[" + ",".join(_text(i) for i in items) + "]"

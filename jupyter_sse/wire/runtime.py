@@ -6,7 +6,7 @@ The server writes these (``jupyter_sse.server.app``) and kernels and scripts rea
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 # Set by the server in the environment of every kernel it starts.
 URL_ENV: Final = "JUPYTER_SSE_URL"  # the server's base URL, ending with "/"
@@ -19,11 +19,17 @@ TOKENS_PATH: Final = "sse/tokens"
 
 
 class RuntimeInfo(TypedDict):
-    """What a server writes to ``jupyter_sse-<pid>.json`` (mode 0600) in the runtime dir."""
+    """What a server writes to ``jupyter_sse-<pid>.json`` (mode 0600) in the runtime dir.
+
+    ``secret`` says where the server's secret comes from: the path of its secret file,
+    or ``"configured"`` (a setting), so that ``jupyter sse rotate-secret`` can tell
+    whether rotating a file revokes that server's links.
+    """
 
     url: str
     token: str
     pid: int
+    secret: NotRequired[str]
 
 
 def runtime_file_name(pid: int) -> str:

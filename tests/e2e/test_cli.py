@@ -51,6 +51,7 @@ async def test_share_refuses_a_bad_duration(server: Server) -> None:
 
 
 async def test_rotate_secret_revokes_links(server: Server, tmp_path: Path) -> None:
+    server.app.write_runtime_file()  # as a started server has: the CLI finds it there
     secret = server.app.services.viewer_secret
     code, out, _ = await run("share", "a", "--url", server.base, "--token", server.token)
     assert code == 0

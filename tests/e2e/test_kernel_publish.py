@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import Server
+from jupyter_sse.server.secret import ServerSecret
+from tests.support.server import Server, wait_for
 
 KERNEL_TIMEOUT = 120  # seconds: a cold kernel start on a busy machine is slow
 
@@ -60,3 +61,28 @@ async def test_a_metric_published_in_a_kernel_reaches_a_stream(server: Server, k
     assert received.envelope["data"] == {"values": {"loss": 0.5}, "step": 1}
     # With Redis configured the kernel writes to Redis directly, not through the server.
     assert "".join(output).split() == [server.app.redis_url or server.base, "1"]
+
+
+@pytest.mark.parametrize("broker_kind", ["memory"])
+@pytest.mark.timeout(300)
+async def test_a_kernel_keeps_publishing_after_the_secret_rotates(
+    server: Server, kernel: Any
+) -> None:
+    """Rotation broke the publish token of every running kernel: its events were dropped
+    as refused. The kernel now reads the new token from its server's runtime file."""
+    app = server.app
+    await app.services.start()
+    app.write_runtime_file()
+    async with server.stream("t") as stream:
+        await stream.next()
+        await run(kernel, 'import jupyter_sse as sse\nsse.channel("t").log("before")\nsse.flush()')
+        assert (await stream.next(timeout=30)).envelope["data"]["text"] == "before"
+        before = app.runtime_file.read_text()
+        ServerSecret(app.services.viewer_secret.path).rotate()
+        await wait_for(lambda: app.runtime_file.read_text() != before, what="the new token")
+        output = await run(
+            kernel,
+            'sse.channel("t").log("after")\nsse.flush()\nprint(sse.stats()["failed"])',
+        )
+        assert (await stream.next(timeout=30)).envelope["data"]["text"] == "after"
+    assert "".join(output).strip() == "0"

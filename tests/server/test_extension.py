@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +15,7 @@ import pytest
 from traitlets import TraitError
 
 from jupyter_sse.server.app import SSEApp
-
-BIN = Path(sys.executable).parent
+from tests.support.live_server import BIN, LiveServer, live_server
 
 
 def test_extension_is_enabled_after_install() -> None:
@@ -57,6 +53,13 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         "publish_rate_limit",
         "viewer_token_ttl_max",
         "freeze_gc",
+        "redis_prefix",
+        "max_request_bytes",
+        "max_concurrent_publishes",
+        "max_streams_per_link",
+        "max_channels",
+        "history_bytes",
+        "snapshot_bytes",
     ]
     traits = SSEApp.class_traits(config=True)
     for name in names:
@@ -64,60 +67,14 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         assert "default" in help_text.lower() or name == "redis_url", name
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """A real ``jupyter server`` process, with its own config and runtime folders."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-    }
-    proc = subprocess.Popen(
-        [
-            str(BIN / "jupyter"),
-            "server",
-            f"--port={port}",
-            "--ServerApp.token=secret-test",
-            "--no-browser",
-            "--allow-root",
-            "--SSEApp.heartbeat_interval=0.2",
-            f"--ServerApp.root_dir={tmp_path}",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            status = httpx.get(base + "api/status", params={"token": "secret-test"}, timeout=1)
-            if status.status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
-    yield proc, base, tmp_path / "runtime"
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(tmp_path, "--SSEApp.heartbeat_interval=0.2") as server:
+        yield server
 
 
-def test_runtime_file_and_bounded_stop(
-    live_server: tuple[subprocess.Popen[bytes], str, Path],
-) -> None:
-    proc, base, runtime = live_server
+def test_runtime_file_and_bounded_stop(live: LiveServer) -> None:
+    proc, base, runtime = live.proc, live.base, live.runtime
     path = runtime / f"jupyter_sse-{proc.pid}.json"
     deadline = time.monotonic() + 10
     while not path.exists():

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,9 @@ class Sink:
 
     def deliver(self, frame: bytes) -> None:
         self.frames.append(frame)
+
+    def open(self, first: Iterable[bytes]) -> None:
+        self.frames.extend(first)
 
     def deliver_now(self, frames: bytes, chunk: bytes) -> None:
         # A fan-out group hands over a tick's frames joined: kept one event per entry

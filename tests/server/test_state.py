@@ -60,3 +60,33 @@ def test_points_and_lines_are_bounded() -> None:
     assert [line["text"] for line in snapshot["log"]] == [
         str(i) for i in range(5, SNAPSHOT_LOG_LINES + 5)
     ]
+
+
+def test_the_state_stays_within_snapshot_bytes_and_keeps_the_newest() -> None:
+    """A channel's state was bounded in items only: 1000 statuses of 256 KB each."""
+    state = ChannelState(limit=20_000)
+    for i in range(200):
+        state.apply("metric", {"values": {"i": i}}, float(i), dumps({"values": {"i": i}}))
+    for i in range(50):
+        data = {"key": f"k{i}", "value": "v" * 1000}
+        state.apply("status", data, 1.0, dumps(data))
+    for i in range(30):
+        data = {"table": "t", "row": {"n": i, "pad": "p" * 500}}
+        state.apply("table", data, 1.0, dumps(data))
+    text = state.snapshot_json()
+    assert len(text.encode()) <= 20_000
+    assert state.bytes <= 20_000
+    snapshot = loads(text)
+    # The newest of every kind is still there; the oldest went first.
+    assert snapshot["metric"][-1]["values"]["i"] == 199
+    assert "k49" in snapshot["status"]
+    assert "k0" not in snapshot["status"]
+    assert snapshot["table"]["t"][-1]["n"] == 29
+    assert state.snapshot_json() is text  # unchanged state: one shared string
+
+
+def test_an_item_larger_than_the_whole_bound_is_not_kept() -> None:
+    state = ChannelState(limit=1000)
+    state.apply("custom", "x" * 5000, 1.0, dumps("x" * 5000))
+    state.apply("status", {"key": "a", "value": 1}, 1.0, '{"key":"a","value":1}')
+    assert state.snapshot() == {"status": {"a": {"key": "a", "value": 1}}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -13,27 +12,7 @@ import pytest
 
 from tests.support.server import Server
 from tests.support.sse_client import StreamReader
-
-
-async def mint(server: Server, channels: list[str], ttl: float = 600) -> dict[str, Any]:
-    r = await server.client.post(
-        server.base + "sse/tokens", json={"channels": channels, "ttl": ttl}, headers=server.auth
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-async def open_link(url: str) -> httpx.AsyncClient:
-    """A fresh browser: no Jupyter cookie, follows the link once."""
-    viewer = httpx.AsyncClient(timeout=10)
-    r = await viewer.get(url)
-    assert r.status_code == 302, r.text
-    assert "token=" not in r.headers["location"]  # the token leaves the address bar
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie
-    assert "SameSite=Lax" in cookie
-    return viewer
+from tests.support.viewers import mint, open_link
 
 
 async def test_link_exchanges_token_for_cookie_and_scopes_reads(server: Server) -> None:

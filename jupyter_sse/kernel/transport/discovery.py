@@ -56,11 +56,18 @@ def discover(environ: Mapping[str, str] | None = None) -> Transport:
         return redis_transport(redis_url)
     url = env.get(URL_ENV)
     if url:
-        return HTTPTransport(url, env.get(TOKEN_ENV, ""))
+        return HTTPTransport(url, env.get(TOKEN_ENV, ""), refresh=_runtime_token)
     found = find_runtime_file()
     if found is not None:
-        return HTTPTransport(found["url"], found["token"])
+        return HTTPTransport(found["url"], found["token"], refresh=_runtime_token)
     raise SSEConfigError(HOW_TO_CONFIGURE)
+
+
+def _runtime_token() -> str | None:
+    # After a rotation the server rewrites its runtime file: a kernel (or terminal) under
+    # it reads the new publish token there instead of losing every event.
+    found = find_runtime_file()
+    return found["token"] if found is not None else None
 
 
 def redis_transport(url: str) -> Transport:
@@ -133,6 +140,19 @@ def find_server(runtime_dir: str | os.PathLike[str] | None = None) -> dict[str, 
     )
 
 
+def running_sse_servers(runtime_dir: str | os.PathLike[str] | None = None) -> list[RuntimeInfo]:
+    """The runtime files of this user's running servers with the extension."""
+    folder = Path(runtime_dir) if runtime_dir is not None else runtime_folder()
+    found = []
+    for path in sorted(folder.glob(runtime_file_name(0).replace("-0.", "-*."))):
+        pid_text = path.stem.rpartition("-")[2]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            info = _read_runtime_file(path, int(pid_text))
+            if info is not None:
+                found.append(info)
+    return found
+
+
 def _read_server_file(path: Path, pid: int) -> dict[str, Any] | None:
     value = _read_info(path, pid)
     if value is None or not isinstance(value.get("url"), str):
@@ -145,7 +165,11 @@ def _read_runtime_file(path: Path, pid: int) -> RuntimeInfo | None:
     url, token = (value.get("url"), value.get("token")) if value is not None else (None, None)
     if not isinstance(url, str) or not isinstance(token, str):
         return None
-    return {"url": url, "token": token, "pid": pid}
+    info: RuntimeInfo = {"url": url, "token": token, "pid": pid}
+    secret = value.get("secret") if value is not None else None
+    if isinstance(secret, str):
+        info["secret"] = secret
+    return info
 
 
 def _read_info(path: Path, pid: int) -> dict[str, Any] | None:

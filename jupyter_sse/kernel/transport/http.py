@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from ...wire.errors import SSEConfigError, describe
-from ...wire.runtime import PUBLISH_PATH, URL_ENV
+from ...wire.runtime import PUBLISH_PATH, TOKEN_ENV, URL_ENV
 from .base import BatchRefused, Rejected, RetryLater
 
 if TYPE_CHECKING:
@@ -23,9 +23,18 @@ class HTTPTransport:
 
     ``url`` is the server's base URL (``http://127.0.0.1:8888/base/``); ``token`` is a
     Jupyter token or the server's publish token (empty: no ``Authorization`` header).
+    ``refresh``, when given, is asked for a new token once the server refuses the one in
+    use (its secret was rotated): the server of a kernel rewrites its runtime file then.
     """
 
-    def __init__(self, url: str, token: str = "", *, timeout: float = REQUEST_TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str = "",
+        *,
+        timeout: float = REQUEST_TIMEOUT,
+        refresh: Callable[[], str | None] | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SSEConfigError(
@@ -39,8 +48,10 @@ class HTTPTransport:
         self._path = (urlsplit(base).path or "/") + PUBLISH_PATH
         self._timeout = timeout
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        self._token = token
         if token:
             self._headers["Authorization"] = f"token {token}"
+        self._refresh = refresh
         self._conn: http.client.HTTPConnection | None = None
         self._pid = os.getpid()
 
@@ -57,6 +68,8 @@ class HTTPTransport:
 
         body = b"[" + b",".join(batch) + b"]"
         status, headers, payload = self._post(body)
+        if status in (401, 403) and self._renewed():
+            status, headers, payload = self._post(body)
         if status == 200:
             ids = _json_field(payload, "ids")
             if not isinstance(ids, list) or len(ids) != len(batch):
@@ -76,8 +89,20 @@ class HTTPTransport:
             # server (or proxy) without it, whatever the status says (often 403 or 404).
             raise Rejected(f"{where}; is the jupyter_sse extension enabled on that server?")
         if status in (401, 403):
-            raise Rejected(f"{where}; check JUPYTER_SSE_TOKEN (a server restart draws a new one)")
+            raise Rejected(
+                f"{where}; check {TOKEN_ENV}: the server's secret may have been rotated "
+                "(`jupyter sse rotate-secret`); restart this process to pick up the new one"
+            )
         raise Rejected(where)
+
+    def _renewed(self) -> bool:
+        """Take a new token from ``refresh`` if it has one; True when it did."""
+        token = self._refresh() if self._refresh is not None else None
+        if not token or token == self._token:
+            return False
+        self._token = token
+        self._headers["Authorization"] = f"token {token}"
+        return True
 
     def close(self) -> None:
         """Close the kept-alive connection; the next ``send`` opens a new one."""

@@ -8,7 +8,7 @@ without the shared test suite noticing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, NotRequired, Protocol, TypedDict
 
 from ...wire.events import EventIn
@@ -27,6 +27,13 @@ class Subscriber(Protocol):
 
     @property
     def patterns(self) -> Sequence[str]: ...
+
+    def open(self, first: Iterable[bytes]) -> None:
+        """Begin with ``first`` (replay or snapshots): pulled lazily, as the client reads.
+
+        The iterable must stay valid while it is pulled: it yields the frames as of the
+        moment ``subscribe`` was called, whatever is published meanwhile.
+        """
 
     def deliver(self, frame: bytes) -> None: ...
 
@@ -53,6 +60,10 @@ class ChannelInfo(TypedDict):
 
 class BrokerUnavailable(Exception):
     """The broker cannot take a publish right now (e.g. Redis is down); nothing was written."""
+
+
+class BrokerFull(Exception):
+    """The broker holds all the channels it may and cannot make room; nothing was written."""
 
 
 class Broker(Protocol):
@@ -83,5 +94,6 @@ class Broker(Protocol):
     def unsubscribe(self, subscriber: Subscriber) -> None:
         """Remove ``subscriber`` at once; safe to call twice."""
 
-    async def channels(self) -> list[ChannelInfo]:
-        """Every channel the broker knows, with its local subscriber count."""
+    async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
+        """The channels the broker knows, sorted by name, with their local subscriber
+        counts: every one, or (``scope``) those the patterns of a viewer link cover."""

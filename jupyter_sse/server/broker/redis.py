@@ -44,6 +44,7 @@ from ..tick import Tick
 from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber
 from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position, live_frames
 from .routing import Router
+from .state import DEFAULT_SNAPSHOT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,14 @@ class RedisBroker:
         history_size: int = 1000,
         history_ttl: float = 3600.0,
         prefix: str = DEFAULT_PREFIX,
+        snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES,
         tick: Tick | None = None,
     ) -> None:
         self.history_size = history_size
         self.history_ttl = history_ttl
         self.keys = KeyLayout(prefix)
         self.where = redacted(url)
-        self._store = RedisStore(url, self.keys)
+        self._store = RedisStore(url, self.keys, snapshot_bytes=snapshot_bytes)
         self._router = Router(tick or Tick())
         self._clients: dict[Subscriber, _Client] = {}
         # The clients not (yet) in a fan-out group: loading their first frames, or live
@@ -212,9 +214,8 @@ class RedisBroker:
         held, client.held = client.held or [], None
         client.cursor = client.reason = None
         # No await from here on: the stream switches from held to live in one step.
+        client.sub.open(frames)
         deliver = client.sub.deliver
-        for frame in frames:
-            deliver(frame)
         for seq, frame in held:
             if seq > floor:
                 deliver(frame)
@@ -387,11 +388,12 @@ class RedisBroker:
 
     # --- introspection ----------------------------------------------------------------
 
-    async def channels(self) -> list[ChannelInfo]:
-        """Every channel in Redis. ``subscribers`` counts this server's streams only:
-        each server knows its own connections, and no other server's."""
+    async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
+        """The channels in Redis (all, or those ``scope`` covers). ``subscribers`` counts
+        this server's streams only: each server knows its own connections, and no other
+        server's."""
         try:
-            rows = await self._store.channels()
+            rows = await self._store.channels(scope)
         except RedisError as e:
             raise BrokerUnavailable(f"Redis at {self.where}: {describe(e)}") from None
         for row in rows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import secrets
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final, NamedTuple, Protocol, cast
 
@@ -28,10 +28,10 @@ from ...wire.redis_scripts import (
     SYNC,
     publish_args,
     publish_keys,
-    snapshot_json,
 )
 from ...wire.sse import reset_frame, snapshot_frame
 from .base import ChannelInfo
+from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState
 
 CONNECT_TIMEOUT: Final = 2.0  # seconds to open a connection
 COMMAND_TIMEOUT: Final = 10.0  # seconds to wait for the answer to one command
@@ -62,8 +62,11 @@ class _Closable(Protocol):
 class RedisStore:
     """The scripts and reads of one broker, under one key prefix."""
 
-    def __init__(self, url: str, keys: KeyLayout) -> None:
+    def __init__(
+        self, url: str, keys: KeyLayout, *, snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES
+    ) -> None:
         self.keys = keys
+        self.snapshot_bytes = snapshot_bytes
         self._url = url
         # No retries inside redis-py: a publish script retried after a lost answer could
         # run twice, and a silently re-subscribed pub/sub connection would hide a gap.
@@ -129,7 +132,8 @@ class RedisStore:
         cursor = f"{reply[0].decode()}-{seq}"
         frames = [reset_frame(now, reason)] if reason is not None else []
         for parts in reply[2:]:
-            frames.append(snapshot_frame(cursor, parts[0].decode(), now, snapshot_json(parts)))
+            state = snapshot_json(parts, self.snapshot_bytes)
+            frames.append(snapshot_frame(cursor, parts[0].decode(), now, state))
         return frames, seq
 
     async def history(self, patterns: Sequence[str], epoch: str, after: int) -> History:
@@ -163,10 +167,23 @@ class RedisStore:
         )
         return reply[0].decode(), int(reply[1])
 
-    async def channels(self) -> list[ChannelInfo]:
-        """Every registered channel with its event count and last event time."""
+    async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
+        """The registered channels (all, or those ``scope``'s patterns cover), sorted,
+        with their event counts and last event times."""
+        registry = self.keys.registry
         # decode_responses is off: members come back as bytes (redis-py types them loosely).
-        members = cast("list[bytes]", await self._redis.zrange(self.keys.registry, 0, -1))
+        if scope is None:
+            members = cast("list[bytes]", await self._redis.zrange(registry, 0, -1))
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for pattern in scope:
+                    if pattern.endswith("*"):
+                        stem = pattern[:-1].encode()
+                        pipe.zrangebylex(registry, b"[" + stem, b"[" + stem + b"\xff")
+                    else:
+                        pipe.zrangebylex(registry, b"[" + pattern.encode(), b"[" + pattern.encode())
+                found = await pipe.execute()
+            members = sorted({m for names in found for m in names})
         names = [n.decode() for n in members]
         async with self._redis.pipeline(transaction=False) as pipe:
             for name in names:
@@ -205,3 +222,30 @@ def frame_position(frame: bytes) -> tuple[str, int] | None:
         return None
     epoch, _, seq = frame[4 : frame.find(b"\n")].rpartition(b"-")
     return (epoch.decode(), int(seq)) if seq.isdigit() else None
+
+
+def snapshot_json(parts: Sequence[Any], limit: int) -> str:
+    """The snapshot ``data`` JSON (``ChannelState``'s shape) of one channel's entry of
+    the ``SNAPSHOT`` reply, within ``limit`` bytes.
+
+    Stored values are JSON text already, so the object is assembled around them instead
+    of decoded and encoded again on every connect.
+    """
+    _, progress, status, other, metric, log, tables = parts
+    state = ChannelState.from_texts(
+        limit,
+        progress=_pairs(progress),
+        status=_pairs(status),
+        other=_pairs(other),
+        metric=(item.decode() for item in metric),
+        log=(item.decode() for item in log),
+        tables=(
+            (name.decode(), [row.decode() for row in rows])
+            for name, rows in zip(tables[::2], tables[1::2], strict=True)
+        ),
+    )
+    return state.snapshot_json()
+
+
+def _pairs(flat: Sequence[bytes]) -> Iterator[tuple[str, str]]:
+    return ((flat[i].decode(), flat[i + 1].decode()) for i in range(0, len(flat), 2))

@@ -136,6 +136,11 @@ class Router:
         self._cache.clear()
         self._fanout_cache.clear()
 
+    def forget(self, channel: str) -> None:
+        """Drop what is cached for ``channel`` (it no longer exists)."""
+        self._cache.pop(channel, None)
+        self._fanout_cache.pop(channel, None)
+
     def clear(self) -> None:
         self._exact.clear()
         self._prefixes.clear()

@@ -7,12 +7,16 @@ The snapshot ``data`` object has this shape (every part optional when empty)::
      "log": [{"ts", "text", "level"?}...], "other": {type: data}}
 
 Brokers that keep state elsewhere (Redis) must produce the same shape: the widgets
-and the shared broker tests rely on it. The bounds are ``wire.bounds.SNAPSHOT_*``.
+and the shared broker tests rely on it. The count bounds are ``wire.bounds.SNAPSHOT_*``;
+on top of them the state holds at most ``limit`` bytes of JSON (``snapshot_bytes``):
+past it, the oldest items of the largest part go first, so a late viewer sees the
+newest of everything and the server's memory per channel has a ceiling in bytes.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from ...wire.bounds import (
@@ -21,50 +25,223 @@ from ...wire.bounds import (
     SNAPSHOT_METRIC_POINTS,
     SNAPSHOT_TABLE_ROWS,
 )
-from ...wire.json_text import dumps, loads
+from ...wire.json_text import dumps, json_size, loads
+
+DEFAULT_SNAPSHOT_BYTES = 1024 * 1024
+
+
+class _Keyed:
+    """Latest JSON per key (progress bars, statuses, custom types), least recent first."""
+
+    __slots__ = ("bytes", "items")
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+        self.bytes = 0
+
+    def put(self, key: str, text: str) -> None:
+        # Re-inserting moves the key to the end, so eviction drops the key that was
+        # updated least recently, not the one created first.
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.bytes -= _item_size(key, old)
+        self.items[key] = text
+        self.bytes += _item_size(key, text)
+        if len(self.items) > SNAPSHOT_KEYS:
+            self.drop_oldest()
+
+    def drop_oldest(self) -> None:
+        key = next(iter(self.items))
+        self.bytes -= _item_size(key, self.items.pop(key))
+
+    def json(self) -> str:
+        return _object(self.items.items())
+
+
+class _Lines:
+    """The newest JSON items of one list (metric points, log lines, a table's rows)."""
+
+    __slots__ = ("bytes", "items", "most")
+
+    def __init__(self, most: int) -> None:
+        self.items: deque[str] = deque()
+        self.most = most
+        self.bytes = 0
+
+    def append(self, text: str) -> None:
+        self.items.append(text)
+        self.bytes += json_size(text) + 1
+        if len(self.items) > self.most:
+            self.drop_oldest()
+
+    def drop_oldest(self) -> None:
+        self.bytes -= json_size(self.items.popleft()) + 1
+
+    def json(self) -> str:
+        return "[" + ",".join(self.items) + "]"
+
+
+class _Tables:
+    """Newest rows per table name, least recently updated table first."""
+
+    __slots__ = ("bytes", "tables")
+
+    def __init__(self) -> None:
+        self.tables: dict[str, _Lines] = {}
+        self.bytes = 0
+
+    def append(self, name: str, row_text: str) -> None:
+        rows = self.tables.pop(name, None)
+        if rows is None:
+            rows = _Lines(SNAPSHOT_TABLE_ROWS)
+            self.bytes += json_size(name) + 4
+        self.tables[name] = rows
+        before = rows.bytes
+        rows.append(row_text)
+        self.bytes += rows.bytes - before
+        if len(self.tables) > SNAPSHOT_KEYS:
+            self._drop_table(next(iter(self.tables)))
+
+    def drop_oldest(self) -> None:
+        name = next(iter(self.tables))
+        rows = self.tables[name]
+        before = rows.bytes
+        rows.drop_oldest()
+        self.bytes -= before - rows.bytes
+        if not rows.items:
+            self._drop_table(name)
+
+    def _drop_table(self, name: str) -> None:
+        rows = self.tables.pop(name)
+        self.bytes -= rows.bytes + json_size(name) + 4
+
+    def json(self) -> str:
+        return _object((name, rows.json()) for name, rows in self.tables.items())
 
 
 class ChannelState:
-    """Reduces a channel's events to the state a snapshot shows."""
+    """Reduces a channel's events to the state a snapshot shows, within ``limit`` bytes.
 
-    __slots__ = ("_ts", "_ts_text", "log", "metric", "other", "progress", "status", "table")
+    Everything is kept as JSON text: the types published by the thousand then cost the
+    garbage collector nothing to scan (as dicts, each one lived long enough to reach the
+    oldest generation, and the full collections that followed cost more than the rest of
+    publishing), and a snapshot is joined from the texts without encoding anything.
+    """
 
-    def __init__(self) -> None:
-        self.progress: dict[str, Any] = {}
-        self.status: dict[str, Any] = {}
-        # Metric points and log lines are kept as the JSON text of their snapshot item:
-        # they are the types published by the thousand, and text is not a container the
-        # garbage collector must scan. As dicts, each one lived long enough to reach the
-        # oldest generation, and the full collections that followed cost more than the
-        # rest of publishing.
-        self.metric: deque[str] = deque(maxlen=SNAPSHOT_METRIC_POINTS)
-        self.table: dict[str, deque[Any]] = {}
-        self.log: deque[str] = deque(maxlen=SNAPSHOT_LOG_LINES)
-        self.other: dict[str, Any] = {}
+    __slots__ = (
+        "_bytes",
+        "_json",
+        "_ts",
+        "_ts_text",
+        "limit",
+        "log",
+        "metric",
+        "other",
+        "progress",
+        "status",
+        "table",
+    )
+
+    def __init__(self, limit: int = DEFAULT_SNAPSHOT_BYTES) -> None:
+        self.limit = limit
+        self.progress = _Keyed()
+        self.status = _Keyed()
+        self.other = _Keyed()
+        self.metric = _Lines(SNAPSHOT_METRIC_POINTS)
+        self.log = _Lines(SNAPSHOT_LOG_LINES)
+        self.table = _Tables()
         # The events of a batch share their ts, and the repr of a float with 17 digits
         # costs more than the rest of an item: it is formatted once per ts.
         self._ts = 0.0
         self._ts_text = "0.0"
+        self._json: str | None = "{}"  # the snapshot's JSON, until the next change
+        self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        """JSON bytes held (a little more than the snapshot's own length)."""
+        return self._bytes
 
     def apply(self, type_: str, data: Any, ts: float, data_json: str | None = None) -> None:
         """Fold one published event into the state; ``data_json`` is ``data`` encoded."""
-        if type_ == "progress":
-            _put(self.progress, data["key"], data)
-        elif type_ == "status":
-            _put(self.status, data["key"], data)
-        elif type_ == "metric":
-            self.metric.append(self._with_ts(ts, data, data_json))
-        elif type_ == "table":
-            rows = self.table.get(data["table"])
-            if rows is None:
-                rows = deque(maxlen=SNAPSHOT_TABLE_ROWS)
-                _put(self.table, data["table"], rows)
-            rows.append(data["row"])
+        part: _Keyed | _Lines | _Tables
+        if type_ == "metric":
+            part = self.metric
+            before = part.bytes
+            part.append(self._with_ts(ts, data, data_json))
+        elif type_ == "progress" or type_ == "status":
+            part = self.progress if type_ == "progress" else self.status
+            before = part.bytes
+            part.put(data["key"], data_json or dumps(data))
         elif type_ == "log":
-            self.log.append(self._with_ts(ts, data, data_json))
-        elif type_ != "notify":
-            # Kept latest-only: a toast is an event, not a state, so a late viewer gets none.
-            _put(self.other, type_, data)
+            part = self.log
+            before = part.bytes
+            part.append(self._with_ts(ts, data, data_json))
+        elif type_ == "table":
+            part = self.table
+            before = part.bytes
+            part.append(data["table"], dumps(data["row"]))
+        elif type_ == "notify":
+            return  # a toast is an event, not a state: a late viewer gets none
+        else:
+            part = self.other
+            before = part.bytes
+            part.put(type_, data_json or dumps(data))
+        self._json = None
+        self._bytes += part.bytes - before
+        if self._bytes > self.limit:
+            self._fit()
+
+    def _fit(self) -> None:
+        # The oldest item of the part that holds the most goes first: a flood of one
+        # kind (log lines, say) cannot push the other kinds out of the snapshot.
+        parts: tuple[_Keyed | _Lines | _Tables, ...] = (
+            self.metric,
+            self.log,
+            self.table,
+            self.progress,
+            self.status,
+            self.other,
+        )
+        while self._bytes > self.limit:
+            part = max(parts, key=lambda p: p.bytes)
+            before = part.bytes
+            part.drop_oldest()
+            self._bytes += part.bytes - before
+
+    @classmethod
+    def from_texts(
+        cls,
+        limit: int,
+        *,
+        progress: Iterable[tuple[str, str]] = (),
+        status: Iterable[tuple[str, str]] = (),
+        other: Iterable[tuple[str, str]] = (),
+        metric: Iterable[str] = (),
+        log: Iterable[str] = (),
+        tables: Iterable[tuple[str, Iterable[str]]] = (),
+    ) -> ChannelState:
+        """A state from parts kept elsewhere as JSON text (the Redis broker's), oldest
+        first, held to ``limit`` bytes as ``apply`` would."""
+        state = cls(limit)
+        for keyed, pairs in ((state.progress, progress), (state.status, status)):
+            for key, text in pairs:
+                keyed.put(key, text)
+        for key, text in other:
+            state.other.put(key, text)
+        for lines, items in ((state.metric, metric), (state.log, log)):
+            for text in items:
+                lines.append(text)
+        for name, rows in tables:
+            for text in rows:
+                state.table.append(name, text)
+        state._bytes = sum(
+            p.bytes for p in (state.progress, state.status, state.other, state.metric, state.log)
+        )
+        state._bytes += state.table.bytes
+        state._json = None
+        state._fit()
+        return state
 
     def _with_ts(self, ts: float, data: dict[str, Any], data_json: str | None) -> str:
         # The JSON of {"ts": ts, **data}. Data is a non-empty object (metric needs values,
@@ -81,28 +258,29 @@ class ChannelState:
         return snapshot
 
     def snapshot_json(self) -> str:
-        """``snapshot()`` as compact JSON, built around the points kept as text."""
-        parts: list[str] = []
-        if self.progress:
-            parts.append('"progress":' + dumps(self.progress))
-        if self.status:
-            parts.append('"status":' + dumps(self.status))
-        if self.metric:
-            parts.append('"metric":[' + ",".join(self.metric) + "]")
-        if self.table:
-            tables = {name: list(rows) for name, rows in self.table.items()}
-            parts.append('"table":' + dumps(tables))
-        if self.log:
-            parts.append('"log":[' + ",".join(self.log) + "]")
-        if self.other:
-            parts.append('"other":' + dumps(self.other))
-        return "{" + ",".join(parts) + "}"
+        """``snapshot()`` as compact JSON; kept until the state changes, so that every
+        viewer that connects meanwhile shares one string."""
+        if self._json is None:
+            parts: list[str] = []
+            if self.progress.items:
+                parts.append('"progress":' + self.progress.json())
+            if self.status.items:
+                parts.append('"status":' + self.status.json())
+            if self.metric.items:
+                parts.append('"metric":' + self.metric.json())
+            if self.table.tables:
+                parts.append('"table":' + self.table.json())
+            if self.log.items:
+                parts.append('"log":' + self.log.json())
+            if self.other.items:
+                parts.append('"other":' + self.other.json())
+            self._json = "{" + ",".join(parts) + "}"
+        return self._json
 
 
-def _put(store: dict[str, Any], key: str, value: Any) -> None:
-    # Re-inserting moves the key to the end, so the eviction below drops the key that
-    # was updated least recently, not the one created first.
-    store.pop(key, None)
-    store[key] = value
-    if len(store) > SNAPSHOT_KEYS:
-        del store[next(iter(store))]
+def _item_size(key: str, text: str) -> int:
+    return json_size(key) + json_size(text) + 4
+
+
+def _object(pairs: Iterable[tuple[str, str]]) -> str:
+    return "{" + ",".join(dumps(key) + ":" + text for key, text in pairs) + "}"

@@ -14,12 +14,12 @@ from typing import Any
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
 
 from ..wire.assets import STATIC_DIR
 from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
 from ..wire.errors import SSEConfigError
-from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout
+from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout, tenant_prefix
 from ..wire.runtime import (
     REDIS_PREFIX_ENV,
     REDIS_URL_ENV,
@@ -54,11 +54,26 @@ class SSEApp(ExtensionApp):
     load_other_extensions = True
 
     redis_url = Unicode(
-        "",
         config=True,
-        help="""Redis URL (e.g. redis://localhost:6379/0). Empty (the default) keeps events
-        in this process with the embedded broker; set it to share one stream between
-        several servers and publishing processes.""",
+        help="""Redis URL (e.g. redis://localhost:6379/0). Default: the environment variable
+        JUPYTER_SSE_REDIS_URL, else empty, which keeps events in this process with the
+        embedded broker; set it to share one stream between several servers and
+        publishing processes. Pass a password through the environment, not the command
+        line (where `ps` and logs show it): the server takes the variable out of the
+        environment its kernels and terminals inherit.""",
+    )
+    tenant = Unicode(
+        config=True,
+        help="""Whose channels this server holds, on a Redis shared with others. Default:
+        under JupyterHub, the user (and "/<name>" for a named server), else empty (one
+        server, or one team that shares everything). No stream, listing, snapshot or
+        resume crosses tenants; channels under `hub/` are shared by all of them.""",
+    )
+    public_url = Unicode(
+        config=True,
+        help="""The URL people reach this server at, for the share links it makes (e.g.
+        https://hub.example.org/user/alice/). Default: JUPYTERHUB_PUBLIC_URL under
+        JupyterHub, else the address a request came to.""",
     )
     redis_prefix = Unicode(
         DEFAULT_PREFIX,
@@ -208,6 +223,20 @@ class SSEApp(ExtensionApp):
             raise TraitError(f"SSEApp.{proposal['trait'].name} must be at least 1, got {value}")
         return value
 
+    @default("redis_url")
+    def _redis_url_from_env(self) -> str:
+        return os.environ.get(REDIS_URL_ENV, "")
+
+    @default("tenant")
+    def _tenant_from_hub(self) -> str:
+        user = os.environ.get("JUPYTERHUB_USER", "")
+        server = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
+        return f"{user}/{server}" if user and server else user
+
+    @default("public_url")
+    def _public_url_from_hub(self) -> str:
+        return os.environ.get("JUPYTERHUB_PUBLIC_URL", "")
+
     @validate("redis_prefix")
     def _key_prefix(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
@@ -242,6 +271,10 @@ class SSEApp(ExtensionApp):
         return self.serverapp
 
     def initialize_settings(self) -> None:
+        # Read before it leaves the environment: kernels and terminals inherit it, and a
+        # user's code there must not get the server's Redis credentials.
+        _ = self.redis_url
+        os.environ.pop(REDIS_URL_ENV, None)
         if self.max_request_bytes < self.max_event_bytes + 4096:
             raise TraitError(
                 f"SSEApp.max_request_bytes ({self.max_request_bytes}) must be at least "
@@ -274,6 +307,9 @@ class SSEApp(ExtensionApp):
             tick,
             audience=self.link_audience(),
             on_rotate=self.write_runtime_file,
+            tenant=self.tenant,
+            public_url=self.public_url,
+            behind_hub="JUPYTERHUB_SERVICE_PREFIX" in os.environ,
         )
         self._inject_kernel_env()
         try:
@@ -309,6 +345,7 @@ class SSEApp(ExtensionApp):
             return RedisBroker(
                 self.redis_url,
                 prefix=self.redis_prefix,
+                tenant=self.tenant,
                 history_size=self.history_size,
                 history_ttl=self.history_ttl,
                 snapshot_bytes=self.snapshot_bytes,
@@ -343,22 +380,23 @@ class SSEApp(ExtensionApp):
         which may read the same secret file, does not open them).
         """
         if self.redis_url:
-            return "redis:" + self.redis_prefix
+            return "redis:" + tenant_prefix(self.redis_prefix, self.tenant)
         return "server:" + self.server_url()
 
     def publish_env(self, kernel_id: str | None = None) -> dict[str, str]:
         """The environment that lets a process publish to this server (publish rights
-        only): with ``kernel_id``, a token of that kernel's own."""
+        only): with ``kernel_id``, a token of that kernel's own.
+
+        Never the Redis URL, with Redis too: a kernel publishes through its server, which
+        checks every event and writes it into this server's tenant. Credentials for
+        Redis itself would let the kernel's code read, rewrite or delete whatever they
+        reach, and publish raw frames.
+        """
         token = self.services.publish_token
-        env = {
+        return {
             URL_ENV: self.server_url(),
             TOKEN_ENV: token.mint(kernel_id) if kernel_id else token.value,
         }
-        if self.redis_url:
-            env[REDIS_URL_ENV] = self.redis_url
-            if self.redis_prefix != DEFAULT_PREFIX:
-                env[REDIS_PREFIX_ENV] = self.redis_prefix
-        return env
 
     def _inject_kernel_env(self) -> None:
         manager = self._server.kernel_manager
@@ -377,7 +415,10 @@ class SSEApp(ExtensionApp):
                 sse_env = {}
             # jupyter_client takes a given env as the kernel's whole environment, so it
             # is built on top of ours; the port is read now, as it may change at bind.
-            kwargs["env"] = {**os.environ, **(kwargs.get("env") or {}), **sse_env}
+            env = {**os.environ, **(kwargs.get("env") or {}), **sse_env}
+            for name in (REDIS_URL_ENV, REDIS_PREFIX_ENV):
+                env.pop(name, None)  # see publish_env
+            kwargs["env"] = env
             started: str = await start_kernel(*args, **kwargs)
             return started
 

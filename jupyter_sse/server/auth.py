@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from tornado.httputil import HTTPServerRequest
 
+from ..wire.events import Author
 from ..wire.names import scope_covers
 
 _AUTH_HEADER: Final = re.compile(r"(?:token|bearer)\s+(\S+)\s*$", re.IGNORECASE)
@@ -43,12 +44,36 @@ class Principal:
     expires: float | None = None
     key: str = field(default="", kw_only=True)
     token: str | None = field(default=None, repr=False, kw_only=True)
+    display_name: str = field(default="", kw_only=True)
+    avatar: str | None = field(default=None, kw_only=True)
+    color: str | None = field(default=None, kw_only=True)
 
     def may_read(self, pattern: str) -> bool:
         return self.scope is None or scope_covers(self.scope, pattern)
 
     def may_read_all(self, patterns: Sequence[str]) -> bool:
         return all(self.may_read(p) for p in patterns)
+
+
+def author_of(principal: Principal, owner: str) -> Author:
+    """The author a server stamps on what ``principal`` writes.
+
+    ``owner`` is whose server this is (its tenant): a kernel writes as its owner.
+    Nothing a client sends goes into it.
+    """
+    if principal.kind == "publisher":
+        name = owner.partition("/")[0] or "kernel"
+        return {"name": name, "display_name": name, "kind": "kernel"}
+    author: Author = {
+        "name": principal.name,
+        "display_name": principal.display_name or principal.name,
+        "kind": "viewer" if principal.kind == "viewer" else "user",
+    }
+    if principal.avatar:
+        author["avatar"] = principal.avatar
+    if principal.color:
+        author["color"] = principal.color
+    return author
 
 
 def credential_key(kind: str, credential: str) -> str:

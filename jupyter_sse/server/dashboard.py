@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
+from tornado.httputil import url_concat
 
 from ..wire.assets import DASHBOARD_JS
 from . import tokens
@@ -30,6 +31,11 @@ class DashboardHandler(SSEHandler):
         try:
             principal = await self.authorize("user", "viewer")
         except web.HTTPError as e:
+            if e.status_code == 401 and self._wants_html():
+                # A person, not a script: sign in (under JupyterHub, the hub's login) and
+                # come back here.
+                self.redirect(url_concat(self.get_login_url(), {"next": self.request.uri}))
+                return
             if e.status_code != 403 or not (e.log_message or "").startswith("viewer token"):
                 raise
             # A person followed an expired or revoked link: show the page, which tells
@@ -50,6 +56,10 @@ class DashboardHandler(SSEHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
         self.finish(page(self.base_url, config))
+
+    def _wants_html(self) -> bool:
+        accept = self.request.headers.get("Accept", "")
+        return "text/html" in accept
 
     def _exchange(self, token: str) -> None:
         # First use: the token becomes an HttpOnly cookie and leaves the address bar, so

@@ -139,10 +139,23 @@ class SSEHandler(JupyterHandler):
             allowed = self.authorizer.is_authorized(self, user, action, AUTH_RESOURCE)
             if not await ensure_async(allowed):
                 raise web.HTTPError(403, f"not authorized to {action} {AUTH_RESOURCE}")
-            return Principal("user", user.username, key=self._user_key(user.username, token))
+            return Principal(
+                "user",
+                user.username,
+                key=self._user_key(user.username, token),
+                display_name=getattr(user, "display_name", "") or "",
+                avatar=getattr(user, "avatar_url", None) or None,
+                color=getattr(user, "color", None) or None,
+            )
         viewer = self._viewer(token, patterns)
         if viewer is not None:
             return viewer
+        if "redirect" in vars(self):
+            # JupyterHub's identity provider knew the caller and found them not allowed
+            # on this server: it replaces `redirect` (to raise 403 instead of sending
+            # them to log in). Someone signed in as another user is refused, not asked
+            # to sign in.
+            raise web.HTTPError(403, "signed in as a user who may not use this server")
         raise web.HTTPError(
             401, "authentication required: send 'Authorization: token <token>' or log in"
         )

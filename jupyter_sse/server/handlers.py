@@ -21,10 +21,12 @@ from tornado.http1connection import HTTP1Connection
 
 from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
 from ..wire.errors import SSEValueError
-from ..wire.json_text import loads
-from ..wire.names import check_pattern
+from ..wire.events import Author, EventIn
+from ..wire.json_text import dumps, loads
+from ..wire.names import HUB_NAMESPACE, check_pattern
 from ..wire.sse import encode_retry
 from . import tokens
+from .auth import author_of
 from .broker.base import BrokerFull, BrokerUnavailable
 from .handler_base import BodyHandler, RefusedError, SSEHandler
 from .secret import InvalidSecret
@@ -32,6 +34,7 @@ from .streams import EventStream
 from .validate import RejectedInput, parse_publish_body
 
 DEFAULT_VIEWER_TTL = 3600.0  # seconds a viewer link lives when the request names no ttl
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 class StreamHandler(SSEHandler):
@@ -180,6 +183,8 @@ class PublishHandler(BodyHandler):
             )
         except RejectedInput as e:
             raise web.HTTPError(e.status, e.message) from None
+        if self.services.tenant:
+            stamp_hub_authors(events, author_of(principal, self.services.tenant))
         wait = self.services.rate.admit(principal.key, len(events))
         if wait > 0:
             raise RefusedError(
@@ -231,6 +236,20 @@ class TokensHandler(BodyHandler):
 
     callers = ("user",)
 
+    def _public_base(self) -> str:
+        """Where people reach this server's base URL, for the link."""
+        public = self.services.public_url
+        if public:
+            return public if public.endswith("/") else public + "/"
+        if self.services.behind_hub and self.request.remote_ip in LOOPBACK:
+            # Asked from the machine itself (a kernel's share()), behind a hub whose
+            # public URL is unknown: the host the request came to is the spawner's
+            # port, which nobody outside reaches. A path is right wherever the hub is.
+            return self.base_url
+        # The request as the client sent it (tornado applies X-Forwarded-* when the
+        # server trusts them), so a link asked for through a proxy works behind it.
+        return f"{self.request.protocol}://{self.request.host}{self.base_url}"
+
     @allow_unauthenticated
     async def post(self) -> None:
         try:
@@ -253,14 +272,29 @@ class TokensHandler(BodyHandler):
             )
         except SSEValueError as e:
             raise web.HTTPError(400, str(e)) from None
-        # The link is built from the request as the client sent it (tornado applies
-        # X-Forwarded-* when the server trusts them), so it works behind a proxy.
         query = urlencode([("token", token), *(("channel", c) for c in channels)])
-        base = f"{self.request.protocol}://{self.request.host}{self.base_url}"
         self.write_json(
             {
                 "token": token,
-                "url": f"{base}sse/dashboard?{query}",
+                "url": f"{self._public_base()}sse/dashboard?{query}",
                 "expires": tokens.verify(services.viewer_secret.current(), token).expires,
             }
         )
+
+
+def stamp_hub_authors(events: list[EventIn], author: Author) -> None:
+    """Stamp ``author`` on every event of the hub-wide namespace, replacing whatever
+    author the client sent; 400 for such an event whose data is not an object."""
+    for index, event in enumerate(events):
+        if not event["channel"].startswith(HUB_NAMESPACE):
+            continue
+        data = event["data"]
+        if type(data) is not dict:
+            raise web.HTTPError(
+                400,
+                f"event {index}: events of hub/ channels carry a JSON object (the server adds "
+                "their author to it)",
+            )
+        stamped = {**data, "author": author}
+        event["data"] = stamped
+        event["data_json"] = dumps(stamped)

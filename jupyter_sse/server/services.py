@@ -26,7 +26,9 @@ class Services:
     ``tick`` is the end-of-tick writer that the broker's fan-out groups and the streams
     share (give the broker the same one). ``audience`` names who this server's viewer
     links are for (see ``tokens.verify``); ``on_rotate`` runs when the secret changed
-    (the app rewrites its runtime file with the new publish token).
+    (the app rewrites its runtime file with the new publish token). ``tenant`` is whose
+    server this is (hub channels are stamped with it), ``public_url`` where people reach
+    it, ``behind_hub`` whether it runs under JupyterHub.
     """
 
     def __init__(
@@ -40,6 +42,9 @@ class Services:
         *,
         audience: str = "",
         on_rotate: Callable[[], None] = lambda: None,
+        tenant: str = "",
+        public_url: str = "",
+        behind_hub: bool = False,
     ) -> None:
         self.broker = broker
         self.limits = limits
@@ -48,6 +53,9 @@ class Services:
         self.log = log
         self.audience = audience
         self.viewer_cookie = tokens.cookie_name(audience)
+        self.tenant = tenant
+        self.public_url = public_url
+        self.behind_hub = behind_hub
         self.connections = EventStreams(tick)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now

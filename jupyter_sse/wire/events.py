@@ -14,6 +14,7 @@ from .json_text import finite_number
 BuiltinType = Literal["progress", "metric", "status", "notify", "table", "log"]
 Level = Literal["debug", "info", "success", "warning", "error"]
 Variant = Literal["default", "success", "warning", "error", "info"]
+AuthorKind = Literal["user", "viewer", "kernel"]
 
 BUILTIN_TYPES: Final = frozenset(get_args(BuiltinType))
 LEVELS: Final = frozenset(get_args(Level))
@@ -30,6 +31,32 @@ class EventIn(TypedDict):
     # ``data`` as JSON, when whoever validated the event already encoded it (never on
     # the wire): brokers reuse it instead of encoding the same data a second time.
     data_json: NotRequired[str]
+
+
+class Author(TypedDict):
+    """Who wrote an event, as the server that took it stamps it (never as a client says).
+
+    Carried as ``data["author"]`` by events of the hub-wide namespace and by chat.
+    """
+
+    name: str
+    display_name: str
+    kind: AuthorKind
+    avatar: NotRequired[str]
+    color: NotRequired[str]
+
+
+AUTHOR_KINDS: Final = frozenset(get_args(AuthorKind))
+
+
+def is_author(value: object) -> bool:
+    """True for an ``Author`` object (as read back from anywhere)."""
+    return (
+        type(value) is dict
+        and type(value.get("name")) is str
+        and type(value.get("display_name")) is str
+        and value.get("kind") in AUTHOR_KINDS
+    )
 
 
 class Envelope(TypedDict):

@@ -18,6 +18,10 @@ TYPE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # A publisher's idempotency key for one event (``"id"`` of a published event).
 EVENT_ID_RE: Final = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
+# Channels every user of a JupyterHub reads, written by servers on their users' behalf
+# (each event's author stamped by the server that wrote it).
+HUB_NAMESPACE: Final = "hub/"
+
 # Types the server emits itself; a publisher may not forge them, or a client could be
 # told to drop its state (`reset`) by anyone allowed to publish.
 CONTROL_TYPES: Final = frozenset({"snapshot", "reset", "error"})

@@ -23,14 +23,23 @@ Every per-channel key carries the channel in a ``{hash tag}``, so all of a chann
 keys (and its pub/sub channel) map to one Redis Cluster slot. The Lua scripts build
 the per-channel names from the same ``prefix{channel}:`` base; this module and
 ``redis_scripts`` must agree on the suffixes.
+
+Tenants (JupyterHub users, or any ``c.SSEApp.tenant``) share one Redis apart: a
+tenant's channels, registry and settings live under ``<prefix>t:<tenant>:`` (the
+tenant percent-encoded), so an ACL user limited to that pattern reaches nothing else.
+Channels under ``hub/`` are the hub-wide namespace every tenant reads and writes,
+under ``<prefix>hub:``. The sequence and the epoch stay at ``<prefix>seq`` and
+``<prefix>epoch``: one cursor orders a tenant's channels and the hub's together.
+Without a tenant every key is right under the prefix, as above.
 """
 
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import SSEConfigError
+from .names import HUB_NAMESPACE
 
 DEFAULT_PREFIX: Final = "jupyter_sse:"
 LIVE_SUFFIX: Final = "}:live"
@@ -38,12 +47,40 @@ LIVE_SUFFIX: Final = "}:live"
 _GLOB_SPECIAL: Final = frozenset("*?[]\\")
 
 
+def tenant_prefix(prefix: str, tenant: str) -> str:
+    """Where ``tenant``'s keys start: ``prefix`` itself for no tenant."""
+    # quote() leaves only letters, digits and _.-~: no brace (a hash tag), no glob
+    # character (a wider ACL or pub/sub pattern), no ':' (another tenant's boundary).
+    return prefix + "t:" + quote(tenant, safe="") + ":" if tenant else prefix
+
+
+def hub_prefix(prefix: str) -> str:
+    """Where the hub-wide namespace's keys start."""
+    return prefix + "hub:"
+
+
+def glob_escaped(text: str) -> str:
+    """``text`` as a literal in a Redis glob pattern (PSUBSCRIBE, ACL)."""
+    return "".join("\\" + c if c in _GLOB_SPECIAL else c for c in text)
+
+
 class KeyLayout:
-    """The key names under one prefix."""
+    """The key names of one tenant (``""``: none) under one prefix."""
 
-    __slots__ = ("config", "epoch", "live_pattern", "prefix", "registry", "seq")
+    __slots__ = (
+        "config",
+        "epoch",
+        "hub",
+        "hub_registry",
+        "live_patterns",
+        "prefix",
+        "registry",
+        "root",
+        "seq",
+        "tenant",
+    )
 
-    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(self, prefix: str = DEFAULT_PREFIX, tenant: str = "") -> None:
         # A brace in the prefix would become the hash tag of every key and put all
         # channels in one slot; a glob character would widen the pub/sub pattern.
         if not prefix or any(c in prefix for c in "{}") or any(c.isspace() for c in prefix):
@@ -51,29 +88,54 @@ class KeyLayout:
                 f"invalid Redis key prefix {prefix!r}: use a non-empty string without braces "
                 f"or spaces, such as {DEFAULT_PREFIX!r}"
             )
-        self.prefix = prefix
+        self.root = prefix
+        self.tenant = tenant
+        self.prefix = tenant_prefix(prefix, tenant)
         self.seq = prefix + "seq"
         self.epoch = prefix + "epoch"
-        self.registry = prefix + "channels"
-        self.config = prefix + "config"
-        escaped = "".join("\\" + c if c in _GLOB_SPECIAL else c for c in prefix)
-        self.live_pattern = escaped + "{*" + LIVE_SUFFIX
+        self.registry = self.prefix + "channels"
+        self.config = self.prefix + "config"
+        # The hub-wide namespace exists where tenants do: without them every channel is
+        # the one server's (or the one team's) anyway.
+        self.hub = hub_prefix(prefix) if tenant else None
+        self.hub_registry = self.hub + "channels" if self.hub else None
+        self.live_patterns = [glob_escaped(self.prefix) + "{*" + LIVE_SUFFIX]
+        if self.hub:
+            self.live_patterns.append(glob_escaped(self.hub) + "{*" + LIVE_SUFFIX)
+
+    @property
+    def live_pattern(self) -> str:
+        """The pub/sub pattern of this tenant's own channels."""
+        return self.live_patterns[0]
+
+    def is_hub(self, channel: str) -> bool:
+        """True for a channel of the hub-wide namespace (whose events carry an author)."""
+        return self.hub is not None and channel.startswith(HUB_NAMESPACE)
+
+    def space(self, channel: str) -> str:
+        """The prefix ``channel``'s keys live under: the hub's, or this tenant's."""
+        return self.hub if self.hub is not None and self.is_hub(channel) else self.prefix
 
     def base(self, channel: str) -> str:
-        """The common start of every key of ``channel``: ``prefix{channel}:``."""
-        return f"{self.prefix}{{{channel}}}:"
+        """The common start of every key of ``channel``: ``<space>{channel}:``."""
+        return f"{self.space(channel)}{{{channel}}}:"
 
     def live(self, channel: str) -> str:
         """The pub/sub channel that carries ``channel``'s frames."""
-        return f"{self.prefix}{{{channel}{LIVE_SUFFIX}"
+        return f"{self.space(channel)}{{{channel}{LIVE_SUFFIX}"
 
     def channel_of(self, live_name: bytes) -> str | None:
-        """The event channel of a pub/sub channel name, or None if it is not one of ours."""
+        """The event channel of a pub/sub channel name, or None if it is not one of ours:
+        outside this tenant and the hub, or a hub channel in a tenant's space (which
+        would let a tenant write where every tenant reads)."""
         name = live_name.decode("utf-8", "replace")
-        start = len(self.prefix) + 1
-        if not name.startswith(self.prefix + "{") or not name.endswith(LIVE_SUFFIX):
+        if not name.endswith(LIVE_SUFFIX):
             return None
-        return name[start : -len(LIVE_SUFFIX)] or None
+        for space in (self.prefix, self.hub):
+            if space is not None and name.startswith(space + "{"):
+                channel = name[len(space) + 1 : -len(LIVE_SUFFIX)]
+                return channel if channel and self.space(channel) == space else None
+        return None
 
 
 def redacted(url: str) -> str:

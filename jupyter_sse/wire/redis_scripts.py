@@ -60,19 +60,33 @@ local function current_epoch(key, candidate)
 end
 """
 
-# Picks the registered channels that a list of subscriptions covers (ARGV[first..]).
+# Where a channel's keys live: the hub-wide namespace (channels under hub/, when the
+# layout has one: `hub` is its prefix, else ''), or the tenant's own prefix.
+_SPACES = r"""
+local function space_of(channel, prefix, hub)
+  if hub ~= '' and string.sub(channel, 1, 4) == 'hub/' then return hub end
+  return prefix
+end
+"""
+
+# Picks the registered channels that a list of subscriptions covers (ARGV[first..]), in
+# any of `registries` (the tenant's, and the hub's).
 _MATCHING = r"""
-local function matching(registry, first)
+local function matching(registries, first)
   local seen, names = {}, {}
   for i = first, #ARGV do
     local p = ARGV[i]
-    local found
+    local found = {}
     if string.sub(p, -1) == '*' then
       local stem = string.sub(p, 1, -2)
-      if stem == '' then
-        found = redis.call('ZRANGE', registry, 0, -1)
-      else
-        found = redis.call('ZRANGEBYLEX', registry, '[' .. stem, '[' .. stem .. '\255')
+      for _, registry in ipairs(registries) do
+        local part
+        if stem == '' then
+          part = redis.call('ZRANGE', registry, 0, -1)
+        else
+          part = redis.call('ZRANGEBYLEX', registry, '[' .. stem, '[' .. stem .. '\255')
+        end
+        for _, name in ipairs(part) do found[#found + 1] = name end
       end
     else
       found = {p}
@@ -89,14 +103,17 @@ local function matching(registry, first)
 end
 """
 
-# KEYS: seq, epoch, registry, config
+# KEYS: seq, epoch, registry, config, hub registry (the registry again when no hub)
 # ARGV: prefix, epoch candidate, default size, default ttl, dedupe ttl, max keys,
 #       metric points, log lines, table rows, the frame's id field, data field and end
-#       (wire.sse), then 8 per event:
+#       (wire.sse), hub prefix or "", then 8 per event:
 #       channel, type, id or "", state op, state key, state value or "", head, data
-PUBLISH = r"""
+PUBLISH = (
+    _SPACES
+    + r"""
 local seq_key, epoch_key, registry, config = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local prefix = ARGV[1]
+local hub_registry = KEYS[5]
+local prefix, hub = ARGV[1], ARGV[13]
 redis.call('SET', epoch_key, ARGV[2], 'NX')
 local epoch = redis.call('GET', epoch_key)
 local conf = redis.call('HMGET', config, 'history_size', 'history_ttl')
@@ -172,9 +189,10 @@ local function send_run()
 end
 
 local ids = {}
-for i = 13, #ARGV, 8 do
+for i = 14, #ARGV, 8 do
   local channel, type_, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local base = prefix .. '{' .. channel .. '}:'
+  local space = space_of(channel, prefix, hub)
+  local base = space .. '{' .. channel .. '}:'
   local seen = false
   if id ~= '' then seen = redis.call('GET', base .. 'i:' .. id) end
   if seen then
@@ -187,7 +205,7 @@ for i = 13, #ARGV, 8 do
     trim(base .. 'h', base .. 'm')
     redis.call('HINCRBY', base .. 'm', 'n', 1)
     redis.call('HSET', base .. 'm', 't', ts)
-    redis.call('ZADD', registry, 0, channel)
+    redis.call('ZADD', space == prefix and registry or hub_registry, 0, channel)
     apply(base, ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 7], seq)
     if live ~= base .. 'live' then
       send_run()
@@ -201,16 +219,19 @@ end
 send_run()
 return ids
 """.replace("__TTL_STEPS__", str(TTL_STEPS))
+)
 
-# KEYS: seq, epoch, registry ; ARGV: prefix, epoch candidate, subscriptions...
+# KEYS: seq, epoch, registry, hub registry ; ARGV: prefix, hub prefix or "", epoch
+# candidate, subscriptions...
 # Returns {epoch, seq, {name, progress, status, other, metric, log, tables}...}, all
 # read in one step: the snapshot is exactly the state as of `seq`.
 SNAPSHOT = (
     _EPOCH
+    + _SPACES
     + _MATCHING
     + r"""
-local prefix = ARGV[1]
-local out = {current_epoch(KEYS[2], ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or '0')}
+local prefix, hub = ARGV[1], ARGV[2]
+local out = {current_epoch(KEYS[2], ARGV[3]), tonumber(redis.call('GET', KEYS[1]) or '0')}
 
 local function latest(hash)
   local keys = redis.call('ZRANGE', hash .. ':o', 0, -1)
@@ -226,8 +247,8 @@ local function latest(hash)
   return flat
 end
 
-for _, name in ipairs(matching(KEYS[3], 3)) do
-  local base = prefix .. '{' .. name .. '}:'
+for _, name in ipairs(matching({KEYS[3], KEYS[4]}, 4)) do
+  local base = space_of(name, prefix, hub) .. '{' .. name .. '}:'
   local tables = {}
   for _, t in ipairs(redis.call('ZRANGE', base .. 'st', 0, -1)) do
     tables[#tables + 1] = t
@@ -242,18 +263,20 @@ return out
 """
 )
 
-# KEYS: seq, epoch, registry, config
-# ARGV: prefix, epoch candidate, cursor epoch, after (digits), subscriptions...
+# KEYS: seq, epoch, registry, config, hub registry
+# ARGV: prefix, hub prefix or "", epoch candidate, cursor epoch, after (digits),
+#       subscriptions...
 # Returns {epoch, seq, "ok", {name, lost 0/1, entries}...} or {epoch, seq, why}.
 REPLAY = (
     _EPOCH
+    + _SPACES
     + _MATCHING
     + r"""
-local prefix = ARGV[1]
-local epoch = current_epoch(KEYS[2], ARGV[2])
+local prefix, hub = ARGV[1], ARGV[2]
+local epoch = current_epoch(KEYS[2], ARGV[3])
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
-if epoch ~= ARGV[3] then return {epoch, seq, 'foreign'} end
-local after = tonumber(ARGV[4])
+if epoch ~= ARGV[4] then return {epoch, seq, 'foreign'} end
+local after = tonumber(ARGV[5])
 if after > seq then return {epoch, seq, 'ahead'} end
 local ttl = tonumber(redis.call('HGET', KEYS[4], 'history_ttl') or '0')
 local cutoff = nil
@@ -262,12 +285,12 @@ if ttl > 0 then
   cutoff = tonumber(clock[1]) + tonumber(clock[2]) / 1000000 - ttl
 end
 local out = {epoch, seq, 'ok'}
-for _, name in ipairs(matching(KEYS[3], 5)) do
-  local base = prefix .. '{' .. name .. '}:'
+for _, name in ipairs(matching({KEYS[3], KEYS[5]}, 6)) do
+  local base = space_of(name, prefix, hub) .. '{' .. name .. '}:'
   local lost = tonumber(redis.call('HGET', base .. 'm', 'ev') or '0') > after
   local entries = {}
   if not lost then
-    entries = redis.call('XRANGE', base .. 'h', '(' .. ARGV[4] .. '-0', '+')
+    entries = redis.call('XRANGE', base .. 'h', '(' .. ARGV[5] .. '-0', '+')
     -- An expired entry inside the gap is as good as evicted: the next publish drops it.
     lost = cutoff ~= nil and entries[1] ~= nil and tonumber(entries[1][2][4]) < cutoff
   end
@@ -299,7 +322,24 @@ return {epoch, tonumber(redis.call('GET', KEYS[1]) or '0')}
 
 
 def publish_keys(keys: KeyLayout) -> list[str]:
-    return [keys.seq, keys.epoch, keys.registry, keys.config]
+    """``KEYS`` of the ``PUBLISH`` script."""
+    return [keys.seq, keys.epoch, keys.registry, keys.config, keys.hub_registry or keys.registry]
+
+
+def snapshot_keys(keys: KeyLayout) -> list[str]:
+    """``KEYS`` of the ``SNAPSHOT`` script."""
+    return [keys.seq, keys.epoch, keys.registry, keys.hub_registry or keys.registry]
+
+
+def replay_keys(keys: KeyLayout) -> list[str]:
+    """``KEYS`` of the ``REPLAY`` script."""
+    return [
+        keys.seq,
+        keys.epoch,
+        keys.registry,
+        keys.config,
+        keys.hub_registry or keys.registry,
+    ]
 
 
 def publish_args(
@@ -329,6 +369,7 @@ def publish_args(
         ID_FIELD,
         DATA_FIELD_OPEN,
         FRAME_END,
+        keys.hub or "",
     ]
     for event in events:
         channel, type_, data = event["channel"], event["type"], event["data"]

@@ -14,7 +14,9 @@ import json
 import re
 from typing import Final
 
+from .events import is_author
 from .json_text import dumps
+from .names import CONTROL_TYPES, TYPE_RE
 
 ID_FIELD: Final = "id: "
 DATA_FIELD_OPEN: Final = ',"data":'  # between an envelope's ts and its data
@@ -146,3 +148,56 @@ def snapshot_frame(cursor: str, channel: str, ts: float, state_json: str) -> byt
 def reset_frame(ts: float, reason: str) -> bytes:
     """A ``reset`` event. It carries no id: the snapshots that follow carry the new cursor."""
     return encode(event="reset", data=envelope_json("*", "reset", ts, dumps({"reason": reason})))
+
+
+# The largest position a frame may carry: Redis's INCR counts in a signed 64-bit integer.
+MAX_POSITION: Final = 2**63 - 1
+_ENVELOPE_KEYS: Final = frozenset({"channel", "type", "ts", "data"})
+
+
+def check_frame(frame: bytes, channel: str, *, authored: bool = False) -> tuple[str, int] | None:
+    """The epoch and position of ``frame`` if it is exactly what this module makes of one
+    event of ``channel`` (as the ``PUBLISH`` script fills it in); None for anything else.
+
+    For frames read back from Redis, where anything that may ``PUBLISH`` or ``XADD`` could
+    have written them: a ``retry:`` line, a ``reset``, a second event hidden after a line
+    break, a position no counter could reach or another channel's envelope never get
+    past this to a viewer. ``authored``: the event's data must carry the ``author`` a
+    server stamps on events of the hub-wide namespace.
+    """
+    if not frame.endswith(b"}\n\n") or b"\r" in frame or frame.count(b"\n") != 4:
+        return None
+    lines = frame[:-2].split(b"\n")
+    if len(lines) != 3:
+        return None
+    id_line, event_line, data_line = lines
+    if not (
+        id_line.startswith(b"id: ")
+        and event_line.startswith(b"event: ")
+        and data_line.startswith(b"data: {")
+    ):
+        return None
+    epoch, _, seq = id_line[4:].rpartition(b"-")
+    if not epoch or not (seq.isascii() and seq.isdigit()) or len(seq) > 19 or b"\0" in epoch:
+        return None
+    position = int(seq)
+    type_ = event_line[7:].decode("ascii", "replace")
+    if position > MAX_POSITION or not TYPE_RE.fullmatch(type_) or type_ in CONTROL_TYPES:
+        return None
+    try:
+        envelope = json.loads(data_line[6:])
+    except ValueError:
+        return None
+    if (
+        type(envelope) is not dict
+        or envelope.keys() != _ENVELOPE_KEYS
+        or envelope["channel"] != channel
+        or envelope["type"] != type_
+        or type(envelope["ts"]) not in (int, float)
+    ):
+        return None
+    if authored and not is_author(
+        envelope["data"].get("author") if type(envelope["data"]) is dict else None
+    ):
+        return None
+    return epoch.decode("ascii", "replace"), position

@@ -106,7 +106,12 @@ def publish_raw(server: RedisServer, events: list[EventIn], *, kill_pubsub: bool
     with server.client() as r, r.pipeline(transaction=False) as pipe:
         if kill_pubsub:
             pipe.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-        pipe.eval(PUBLISH, 4, *publish_keys(keys), *publish_args(keys, "feedc0de", events))
+        pipe.eval(
+            PUBLISH,
+            len(publish_keys(keys)),
+            *publish_keys(keys),
+            *publish_args(keys, "feedc0de", events),
+        )
         pipe.execute()
 
 

@@ -40,9 +40,10 @@ from ...wire.errors import describe
 from ...wire.events import EventIn
 from ...wire.names import covered, matching
 from ...wire.redis_keys import DEFAULT_PREFIX, KeyLayout, redacted
+from ...wire.sse import check_frame
 from ..tick import Tick
 from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber
-from .redis_store import CONNECT_TIMEOUT, RedisStore, frame_position, live_frames
+from .redis_store import CONNECT_TIMEOUT, RedisStore, live_frames
 from .routing import Router
 from .state import DEFAULT_SNAPSHOT_BYTES
 
@@ -79,9 +80,10 @@ class _Client:
 class RedisBroker:
     """Shares one stream between every server and publisher that uses the same Redis.
 
-    ``prefix`` starts every key (default ``jupyter_sse:``). ``history_size`` and
-    ``history_ttl`` are written to Redis for publishers that trim history there; give
-    every server the same values.
+    ``prefix`` starts every key (default ``jupyter_sse:``); ``tenant`` keeps this
+    server's channels apart from other tenants' on the same Redis (see
+    ``wire.redis_keys``). ``history_size`` and ``history_ttl`` are written to Redis for
+    publishers that trim history there; give every server of a tenant the same values.
     """
 
     kind = "redis"
@@ -93,12 +95,13 @@ class RedisBroker:
         history_size: int = 1000,
         history_ttl: float = 3600.0,
         prefix: str = DEFAULT_PREFIX,
+        tenant: str = "",
         snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES,
         tick: Tick | None = None,
     ) -> None:
         self.history_size = history_size
         self.history_ttl = history_ttl
-        self.keys = KeyLayout(prefix)
+        self.keys = KeyLayout(prefix, tenant)
         self.where = redacted(url)
         self._store = RedisStore(url, self.keys, snapshot_bytes=snapshot_bytes)
         self._router = Router(tick or Tick())
@@ -108,6 +111,8 @@ class RedisBroker:
         self._pending: dict[Subscriber, _Client] = {}
         self._epoch: str | None = None
         self._seen: int | None = None  # highest position the reader has dispatched
+        self._counter = 0  # the counter's value when last read: positions up to it exist
+        self.dropped = 0  # live frames that failed the check (see `frames_dropped`)
         self._ready = asyncio.Event()  # subscribed and caught up
         self._tried = asyncio.Event()  # the first connection attempt is over
         self._reason = f"connecting to Redis at {self.where}"
@@ -264,12 +269,14 @@ class RedisBroker:
         delay = BACKOFF_FIRST
         while not self._closed:
             try:
-                async with self._store.subscription(self.keys.live_pattern) as pubsub:
+                patterns = self.keys.live_patterns
+                async with self._store.subscription(patterns) as pubsub:
                     # Frames published after the confirmation reach this connection; the
                     # catch-up below reads what came before it.
-                    confirm = await pubsub.get_message(timeout=CONNECT_TIMEOUT)
-                    if confirm is None or confirm["type"] != "psubscribe":
-                        raise RedisConnectionError("Redis did not confirm the subscription")
+                    for _ in patterns:
+                        confirm = await pubsub.get_message(timeout=CONNECT_TIMEOUT)
+                        if confirm is None or confirm["type"] != "psubscribe":
+                            raise RedisConnectionError("Redis did not confirm the subscription")
                     await self._resync()
                     self._up()
                     delay = BACKOFF_FIRST
@@ -300,8 +307,11 @@ class RedisBroker:
             if channel is None:
                 continue
             for frame in live_frames(message["data"]):
-                position = frame_position(frame)
-                if position is None:
+                # Nothing read back from Redis reaches a viewer unchecked: anything that
+                # may PUBLISH here could have written this.
+                position = check_frame(frame, channel, authored=self.keys.is_hub(channel))
+                if position is None or not await self._reachable(position[1]):
+                    self._drop(channel, frame)
                     continue
                 epoch, seq = position
                 if epoch != self._epoch:
@@ -313,6 +323,26 @@ class RedisBroker:
                     self._up()
                     break
                 self._dispatch(channel, seq, frame)
+
+    async def _reachable(self, seq: int) -> bool:
+        """True when some publisher has taken position ``seq``: a frame beyond the counter
+        was not written by the script, and would hold back every later frame."""
+        if seq <= self._counter:
+            return True
+        self._counter = await self._store.current_position()
+        return seq <= self._counter
+
+    def _drop(self, channel: str, frame: bytes) -> None:
+        self.dropped += 1
+        # Logged once in a while: whoever writes bad frames must not fill the log too.
+        if self.dropped == 1 or self.dropped % 1000 == 0:
+            log.warning(
+                "jupyter_sse: dropped %d frame(s) from Redis that no publisher of this "
+                "server wrote (the latest on %r: %r)",
+                self.dropped,
+                channel,
+                frame[:120],
+            )
 
     def _dispatch(self, channel: str, seq: int, frame: bytes) -> None:
         if self._seen is None or seq > self._seen:
@@ -336,6 +366,7 @@ class RedisBroker:
     async def _resync(self) -> None:
         """After (re)subscribing: check the epoch, then catch up from history."""
         epoch, seq = await self._sync(rotate=False)
+        self._counter = max(self._counter, seq)
         if self._epoch is not None and epoch != self._epoch:
             self._start_over(epoch, seq, "Redis lost its data")
         elif self._seen is not None and seq < self._seen:
@@ -403,6 +434,11 @@ class RedisBroker:
     def subscriber_count(self) -> int:
         """Streams registered with this broker (tests and health read it)."""
         return len(self._router)
+
+    @property
+    def frames_dropped(self) -> int:
+        """Frames read back from Redis (live or history) that failed the check."""
+        return self.dropped + self._store.dropped
 
 
 def _log_retry(error: RedisError) -> None:

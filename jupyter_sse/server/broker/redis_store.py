@@ -28,8 +28,10 @@ from ...wire.redis_scripts import (
     SYNC,
     publish_args,
     publish_keys,
+    replay_keys,
+    snapshot_keys,
 )
-from ...wire.sse import reset_frame, snapshot_frame
+from ...wire.sse import check_frame, reset_frame, snapshot_frame
 from .base import ChannelInfo
 from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState
 
@@ -77,14 +79,15 @@ class RedisStore:
         }
         self._redis = Redis.from_url(url, retry=Retry(NoBackoff(), 0), **self._options)
         self._listening: list[object] = []  # the client of the open subscription, if any
+        self.dropped = 0  # frames read back from history that failed the check
         self._publish = self._redis.register_script(PUBLISH)
         self._snapshot = self._redis.register_script(SNAPSHOT)
         self._replay = self._redis.register_script(REPLAY)
         self._sync = self._redis.register_script(SYNC)
 
     @asynccontextmanager
-    async def subscription(self, pattern: str) -> AsyncIterator[PubSub]:
-        """A PSUBSCRIBE on a connection of its own, closed on the way out.
+    async def subscription(self, patterns: Sequence[str]) -> AsyncIterator[PubSub]:
+        """A PSUBSCRIBE of ``patterns`` on a connection of its own, closed on the way out.
 
         Its own client, not one from the command pool: after a failure nothing of the old
         connection (parser state, resubscribe callbacks) can leak into the next one.
@@ -93,7 +96,7 @@ class RedisStore:
         pubsub = client.pubsub()
         self._listening.append(client)
         try:
-            await pubsub.psubscribe(pattern)
+            await pubsub.psubscribe(*patterns)
             yield pubsub
         finally:
             self._listening.remove(client)
@@ -124,8 +127,8 @@ class RedisStore:
     ) -> tuple[list[bytes], int]:
         """``reset`` (if ``reason``) and one ``snapshot`` frame per channel, and their position."""
         reply = await self._snapshot(
-            keys=[self.keys.seq, self.keys.epoch, self.keys.registry],
-            args=[self.keys.prefix, secrets.token_hex(4), *patterns],
+            keys=snapshot_keys(self.keys),
+            args=[self.keys.prefix, self.keys.hub or "", secrets.token_hex(4), *patterns],
         )
         now = time.time()
         seq = int(reply[1])
@@ -137,19 +140,38 @@ class RedisStore:
         return frames, seq
 
     async def history(self, patterns: Sequence[str], epoch: str, after: int) -> History:
-        """Every event after position ``after`` of the channels ``patterns`` cover."""
+        """Every event after position ``after`` of the channels ``patterns`` cover.
+
+        Entries whose frame is not exactly what ``PUBLISH`` writes for that channel and
+        position (``wire.sse.check_frame``) are left out and counted in ``dropped``.
+        """
+        keys = self.keys
         reply: Any = await self._replay(
-            keys=[self.keys.seq, self.keys.epoch, self.keys.registry, self.keys.config],
-            args=[self.keys.prefix, secrets.token_hex(4), epoch, str(after), *patterns],
+            keys=replay_keys(keys),
+            args=[keys.prefix, keys.hub or "", secrets.token_hex(4), epoch, str(after), *patterns],
         )
         found, seq, status = reply[0].decode(), int(reply[1]), reply[2].decode()
         lost = [name.decode() for name, gone, _ in reply[3:] if gone]
         # Each channel's entries are sorted already; merging them keeps publish order.
-        tails = [
-            [Entry(int(e[0].split(b"-")[0]), name.decode(), e[1][1]) for e in entries]
-            for name, _, entries in reply[3:]
-        ]
+        tails = [self._entries(name.decode(), entries, found) for name, _, entries in reply[3:]]
         return History(found, seq, status, lost, list(heapq.merge(*tails)))
+
+    def _entries(self, channel: str, entries: Sequence[Any], epoch: str) -> list[Entry]:
+        out = []
+        for entry_id, fields in entries:
+            position = int(entry_id.split(b"-")[0])
+            frame = fields[1] if len(fields) > 1 and fields[0] == b"f" else b""
+            authored = self.keys.is_hub(channel)
+            if check_frame(frame, channel, authored=authored) != (epoch, position):
+                self.dropped += 1
+                continue
+            out.append(Entry(position, channel, frame))
+        return out
+
+    async def current_position(self) -> int:
+        """The newest position any publisher has taken (the counter itself)."""
+        value = await self._redis.get(self.keys.seq)
+        return int(value or 0)
 
     async def sync(self, *, rotate: bool, history_size: int, history_ttl: float) -> tuple[str, int]:
         """The epoch (drawn now if Redis has none, or if ``rotate``) and the newest position.
@@ -170,20 +192,25 @@ class RedisStore:
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
         """The registered channels (all, or those ``scope``'s patterns cover), sorted,
         with their event counts and last event times."""
-        registry = self.keys.registry
+        registries = [self.keys.registry]
+        if self.keys.hub_registry is not None:
+            registries.append(self.keys.hub_registry)
         # decode_responses is off: members come back as bytes (redis-py types them loosely).
-        if scope is None:
-            members = cast("list[bytes]", await self._redis.zrange(registry, 0, -1))
-        else:
-            async with self._redis.pipeline(transaction=False) as pipe:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for registry in registries:
+                if scope is None:
+                    pipe.zrange(registry, 0, -1)
+                    continue
                 for pattern in scope:
-                    if pattern.endswith("*"):
-                        stem = pattern[:-1].encode()
+                    stem = pattern.removesuffix("*").encode()
+                    if not stem:
+                        pipe.zrange(registry, 0, -1)
+                    elif pattern.endswith("*"):
                         pipe.zrangebylex(registry, b"[" + stem, b"[" + stem + b"\xff")
                     else:
-                        pipe.zrangebylex(registry, b"[" + pattern.encode(), b"[" + pattern.encode())
-                found = await pipe.execute()
-            members = sorted({m for names in found for m in names})
+                        pipe.zrangebylex(registry, b"[" + stem, b"[" + stem)
+            found = cast("list[list[bytes]]", await pipe.execute())
+        members = sorted({m for names in found for m in names})
         names = [n.decode() for n in members]
         async with self._redis.pipeline(transaction=False) as pipe:
             for name in names:
@@ -214,14 +241,6 @@ def live_frames(message: bytes) -> list[bytes]:
     if message.count(b"\n\n") == 1:
         return [message]
     return [part + b"\n\n" for part in message.split(b"\n\n") if part]
-
-
-def frame_position(frame: bytes) -> tuple[str, int] | None:
-    """The epoch and position in a frame's ``id:`` line (the script writes it first)."""
-    if not frame.startswith(b"id: "):
-        return None
-    epoch, _, seq = frame[4 : frame.find(b"\n")].rpartition(b"-")
-    return (epoch.decode(), int(seq)) if seq.isdigit() else None
 
 
 def snapshot_json(parts: Sequence[Any], limit: int) -> str:

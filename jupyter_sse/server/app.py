@@ -20,6 +20,8 @@ from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
 from ..wire.runtime import REDIS_URL_ENV, TOKEN_ENV, URL_ENV, RuntimeInfo, runtime_file_name
 from .broker.base import Broker
 from .broker.memory import MemoryBroker
+from .channels.service import ServerChannels
+from .channels.settings import ServerChannelSettings
 from .dashboard import DashboardHandler, StaticHandler
 from .handlers import (
     ChannelsHandler,
@@ -33,12 +35,19 @@ from .secret import ServerSecret, default_secret_file
 from .services import Services
 from .tick import Tick
 from .tokens import PublishToken
+from .webhooks.config import parse_webhooks
+from .webhooks.service import Webhooks
+from .webhooks.settings import WebhookSettings
 
 STOP_TIMEOUT = 5.0  # seconds stop_extension may take before the server moves on
 
 
-class SSEApp(ExtensionApp):
-    """Server-Sent Events for Jupyter: ``sse/stream``, ``sse/publish`` and friends."""
+class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
+    """Server-Sent Events for Jupyter: ``sse/stream``, ``sse/publish`` and friends.
+
+    The settings of the server channels and of the webhooks are inherited from
+    ``channels/settings.py`` and ``webhooks/settings.py``, next to the code that reads them.
+    """
 
     name = "jupyter_sse"
     load_other_extensions = True
@@ -182,6 +191,7 @@ class SSEApp(ExtensionApp):
             self.log,
             tick,
         )
+        self._attach_server_channels()
         self._inject_kernel_env()
         self.log.info(
             "jupyter_sse: %s broker, streams at %ssse/stream",
@@ -216,6 +226,30 @@ class SSEApp(ExtensionApp):
                 tick=tick,
             )
         return MemoryBroker(history_size=self.history_size, history_ttl=self.history_ttl, tick=tick)
+
+    def _attach_server_channels(self) -> None:
+        services = self.services
+        services.attach(
+            ServerChannels(
+                services.broker,
+                services.connections,
+                self._server,
+                system_interval=self.system_interval,
+                notify_cells_after=self.notify_cells_after,
+                max_event_bytes=self.max_event_bytes,
+                log=self.log,
+            )
+        )
+        services.attach(
+            Webhooks(
+                services.broker,
+                parse_webhooks(self.webhooks),
+                queue_size=self.webhook_queue_size,
+                timeout=self.webhook_timeout,
+                retries=self.webhook_retries,
+                log=self.log,
+            )
+        )
 
     # --- reaching the server from kernels ----------------------------------------------
 

@@ -22,7 +22,7 @@ from tornado.http1connection import HTTP1Connection
 from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
 from ..wire.errors import SSEValueError
 from ..wire.json_text import loads
-from ..wire.names import check_pattern
+from ..wire.names import RESERVED_PREFIX, check_pattern, is_reserved
 from ..wire.sse import encode_retry
 from . import tokens
 from .broker.base import BrokerUnavailable
@@ -163,6 +163,8 @@ class PublishHandler(SSEHandler):
             events = parse_publish_body(self.request.body, max_event_bytes=limits.max_event_bytes)
         except RejectedInput as e:
             raise web.HTTPError(e.status, e.message) from None
+        if any(is_reserved(event["channel"]) for event in events):
+            raise web.HTTPError(403, f"only the server publishes to {RESERVED_PREFIX} channels")
         wait = self.services.rate.admit(principal.name, len(events))
         if wait > 0:
             raise RefusedError(

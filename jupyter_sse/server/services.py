@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 from tornado.ioloop import PeriodicCallback
 
@@ -13,6 +14,15 @@ from .secret import ServerSecret
 from .streams import EventStreams
 from .tick import Tick
 from .tokens import PublishToken
+
+
+class Part(Protocol):
+    """A long-lived service that starts after the broker and stops before it closes
+    (the server channels, the webhooks)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Services:
@@ -40,6 +50,11 @@ class Services:
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self._heartbeat: PeriodicCallback | None = None
         self._started: asyncio.Task[None] | None = None
+        self._parts: list[Part] = []
+
+    def attach(self, part: Part) -> None:
+        """Start ``part`` with the services (after the broker) and stop it with them."""
+        self._parts.append(part)
 
     async def start(self) -> None:
         """Start the broker and the heartbeat once; every later call returns at once.
@@ -60,12 +75,21 @@ class Services:
                 self.connections.ping, self.limits.heartbeat_interval * 1000
             )
             self._heartbeat.start()
+        for part in self._parts:
+            await part.start()
 
     async def stop(self, timeout: float) -> None:
-        """End every stream, then close the broker, within ``timeout`` seconds."""
+        """End every stream, stop the parts, then close the broker, each within ``timeout``
+        seconds."""
         if self._heartbeat is not None:
             self._heartbeat.stop()
         self.connections.close_all("server stopping")
+        # Parts use the broker: they stop first (a part that never started stops at once).
+        for part in reversed(self._parts):
+            try:
+                await asyncio.wait_for(part.stop(), timeout)
+            except asyncio.TimeoutError:
+                self.log.warning("jupyter_sse: %r did not stop within %.1f s", part, timeout)
         try:
             await asyncio.wait_for(self.broker.close(), timeout)
         except asyncio.TimeoutError:

@@ -85,3 +85,8 @@ class Broker(Protocol):
 
     async def channels(self) -> list[ChannelInfo]:
         """Every channel the broker knows, with its local subscriber count."""
+
+    async def claim(self, name: str, ttl: float) -> bool:
+        """Whether this server should do the job ``name`` that every server sharing the
+        broker sees (deliver an event to a webhook): True for exactly one of them while
+        the claim lasts (``ttl`` seconds)."""

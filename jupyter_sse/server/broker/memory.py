@@ -205,6 +205,10 @@ class MemoryBroker:
             state = ch.state.snapshot_json() if ch is not None else "{}"
             yield snapshot_frame(cursor, name, now, state)
 
+    async def claim(self, name: str, ttl: float) -> bool:
+        """Always True: no other server sees this broker's events."""
+        return True
+
     # --- introspection ----------------------------------------------------------------
 
     async def channels(self) -> list[ChannelInfo]:

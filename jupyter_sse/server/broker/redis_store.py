@@ -163,6 +163,11 @@ class RedisStore:
         )
         return reply[0].decode(), int(reply[1])
 
+    async def claim(self, name: str, ttl: float) -> bool:
+        """True if this call set the claim ``name`` (for ``ttl`` seconds) first."""
+        done = await self._redis.set(self.keys.claim(name), b"1", nx=True, px=int(ttl * 1000))
+        return bool(done)
+
     async def channels(self) -> list[ChannelInfo]:
         """Every registered channel with its event count and last event time."""
         # decode_responses is off: members come back as bytes (redis-py types them loosely).

@@ -162,6 +162,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
         return value
 
     services: Services
+    server_channels: ServerChannels  # jupyter/system, jupyter/activity, jupyter/events/*
+    webhook_senders: Webhooks  # named apart from the `webhooks` setting it is made from
 
     @property
     def _server(self) -> ServerApp:
@@ -229,27 +231,25 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
 
     def _attach_server_channels(self) -> None:
         services = self.services
-        services.attach(
-            ServerChannels(
-                services.broker,
-                services.connections,
-                self._server,
-                system_interval=self.system_interval,
-                notify_cells_after=self.notify_cells_after,
-                max_event_bytes=self.max_event_bytes,
-                log=self.log,
-            )
+        self.server_channels = ServerChannels(
+            services.broker,
+            services.connections,
+            self._server,
+            system_interval=self.system_interval,
+            notify_cells_after=self.notify_cells_after,
+            max_event_bytes=self.max_event_bytes,
+            log=self.log,
         )
-        services.attach(
-            Webhooks(
-                services.broker,
-                parse_webhooks(self.webhooks),
-                queue_size=self.webhook_queue_size,
-                timeout=self.webhook_timeout,
-                retries=self.webhook_retries,
-                log=self.log,
-            )
+        self.webhook_senders = Webhooks(
+            services.broker,
+            parse_webhooks(self.webhooks),
+            queue_size=self.webhook_queue_size,
+            timeout=self.webhook_timeout,
+            retries=self.webhook_retries,
+            log=self.log,
         )
+        services.attach(self.server_channels)
+        services.attach(self.webhook_senders)
 
     # --- reaching the server from kernels ----------------------------------------------
 

@@ -293,6 +293,10 @@ class ActivityChannel:
         if state != kernel.state:
             kernel.state = state
             self._publish_status(kernel_id, kernel)
+            if self._kernels.path(kernel_id) is None:
+                # A notebook's session is saved after its kernel started: its path is
+                # looked up again (and a status with it follows) until it is known.
+                self._kernels.request_refresh()
 
     def _publish_status(self, kernel_id: str, kernel: _Kernel) -> None:
         state = kernel.state

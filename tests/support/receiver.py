@@ -69,7 +69,8 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        app = Application([(r"/(.*)", _Hook, {"receiver": self})])
+        # No access log: what the receiver logs is not what the server under test logs.
+        app = Application([(r"/(.*)", _Hook, {"receiver": self})], log_function=lambda _: None)
         self._server = HTTPServer(app)
         self._server.listen(self.port, "127.0.0.1")
 

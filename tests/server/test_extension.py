@@ -57,6 +57,12 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         "publish_rate_limit",
         "viewer_token_ttl_max",
         "freeze_gc",
+        "system_interval",
+        "notify_cells_after",
+        "webhooks",
+        "webhook_queue_size",
+        "webhook_timeout",
+        "webhook_retries",
     ]
     traits = SSEApp.class_traits(config=True)
     for name in names:

@@ -6,11 +6,14 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from traitlets import TraitError
+from traitlets.config import Config
 
 from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.redis import RedisBroker
@@ -283,3 +286,15 @@ def test_a_mistaken_webhook_entry_is_refused_with_its_index(
         SSEApp(webhooks=[{"url": "https://ok.example.com/hook"}, entry])
     assert "c.SSEApp.webhooks[1]" in str(raised.value)
     assert message in str(raised.value)
+
+
+def test_the_example_config_is_valid_with_its_webhooks_uncommented() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "jupyter_server_config.py"
+    text = example.read_text()
+    # Uncommented, the example's webhook entries are what a user would write.
+    uncommented = re.sub(r"^    # ", "    ", text, flags=re.MULTILINE)
+    config = Config()
+    exec(compile(uncommented, str(example), "exec"), {"get_config": lambda: config})
+    app = SSEApp(config=config)
+    assert [hook.format for hook in parse_webhooks(app.webhooks)] == ["slack", "discord", "ntfy"]
+    assert app.system_interval == 2

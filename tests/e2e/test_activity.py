@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.kernels import KERNEL_TIMEOUT, managed_kernel, save_notebook
 from tests.support.receiver import Receiver
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import Event, StreamReader
-
-KERNEL_TIMEOUT = 120  # seconds: a cold kernel start on a busy machine is slow
-NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -46,12 +44,7 @@ class Kernel:
 
 
 async def open_session(server: Server, path: str) -> Kernel:
-    r = await server.client.put(
-        server.base + "api/contents/" + path,
-        headers=server.auth,
-        content=json.dumps({"type": "notebook", "format": "json", "content": NOTEBOOK}),
-    )
-    assert r.status_code in (200, 201), r.text
+    await save_notebook(server, path)
     r = await server.client.post(
         server.base + "api/sessions",
         headers=server.auth,
@@ -174,15 +167,8 @@ async def test_statuses_follow_a_kernel_from_busy_to_restarting_to_dead(
 @pytest.fixture
 def early_kernel(jp_serverapp: Any, jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
     """A kernel started before the extension's services (and its channels) started."""
-    manager = jp_serverapp.kernel_manager
-    kernel_id = jp_asyncio_loop.run_until_complete(manager.start_kernel(kernel_name="python3"))
-    client = manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    try:
-        jp_asyncio_loop.run_until_complete(client.wait_for_ready(timeout=KERNEL_TIMEOUT))
-        yield kernel_id, client
-    finally:
-        client.stop_channels()
+    with managed_kernel(jp_serverapp, jp_asyncio_loop) as started:
+        yield started
 
 
 async def test_a_kernel_started_before_the_channel_is_followed(

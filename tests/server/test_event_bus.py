@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import json
 
+from tests.support.kernels import save_notebook
 from tests.support.server import Server
 from tests.support.sse_client import Event, StreamReader
 
 CONTENTS = "jupyter/events/jupyter_server/contents_service"
-NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-
-
-async def save(server: Server, path: str) -> None:
-    r = await server.client.put(
-        server.base + "api/contents/" + path,
-        headers=server.auth,
-        content=json.dumps({"type": "notebook", "format": "json", "content": NOTEBOOK}),
-    )
-    assert r.status_code in (200, 201), r.text
 
 
 async def next_save(stream: StreamReader) -> Event:
@@ -29,15 +20,15 @@ async def next_save(stream: StreamReader) -> Event:
 
 
 async def test_saving_a_notebook_is_an_event_that_resumes_by_last_event_id(server: Server) -> None:
-    await save(server, "train.ipynb")  # created: an "upload"; each later PUT is a "save"
+    await save_notebook(server, "train.ipynb")  # created: an "upload"; each later PUT is a "save"
     async with server.stream(CONTENTS) as s:
         snapshot = await s.next()
     cursor = snapshot.id
     assert cursor is not None
-    await save(server, "train.ipynb")  # nobody is connected: it waits in the history
+    await save_notebook(server, "train.ipynb")  # nobody is connected: it waits in the history
     async with server.stream(CONTENTS, headers={"Last-Event-ID": cursor}) as s:
         missed = await next_save(s)
-        await save(server, "train.ipynb")
+        await save_notebook(server, "train.ipynb")
         live = await next_save(s)
     for event in (missed, live):
         envelope = event.envelope
@@ -56,8 +47,8 @@ async def test_a_pattern_follows_every_schema_and_a_snapshot_keeps_each_action(
 ) -> None:
     # Any route of the extension starts it (a running server starts it at once).
     assert (await server.get("sse/health", headers=server.auth)).status_code == 200
-    await save(server, "a.ipynb")
-    await save(server, "a.ipynb")
+    await save_notebook(server, "a.ipynb")
+    await save_notebook(server, "a.ipynb")
     r = await server.client.patch(
         server.base + "api/contents/a.ipynb",
         headers=server.auth,

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from dataclasses import dataclass
 from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.support.redis_server import free_port
 
 
 @dataclass

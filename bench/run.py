@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 import loadgen  # noqa: E402
 import servers  # noqa: E402
+import system_figure  # noqa: E402
 from loadgen import Target  # noqa: E402
 
 SERVERS = ["jupyter-sse", "tornado", "sse-starlette", "nchan"]
@@ -45,9 +46,9 @@ STARTERS: dict[str, Callable[[Path, int], servers.Server]] = {
     "sse-starlette": servers.start_starlette_peer,
     "nchan": servers.start_nchan,
 }
-# Figures measured on each server in turn; "kernel" and "redis" are jupyter-sse's alone.
+# Figures measured on each server in turn; "kernel", "redis" and "system" are jupyter-sse's.
 SERVER_FIGURES = frozenset({"fanout", "latency", "resume", "memory"})
-FIGURES = SERVER_FIGURES | {"kernel", "redis"}
+FIGURES = SERVER_FIGURES | {"kernel", "redis", "system"}
 SOURCES = [f"127.0.0.{i}" for i in range(1, 9)]  # source addresses for many streams
 DRAIN_IDLE = 5.0  # seconds without a delivery after which a drain gives up
 
@@ -68,6 +69,8 @@ class Plan:
     resume_repeats: int
     kernel_events: int
     progress_iterations: int
+    system_kernels: int = 20
+    system_seconds: float = 30.0
 
     @staticmethod
     def make(quick: bool) -> Plan:
@@ -85,6 +88,8 @@ class Plan:
                 1,
                 20_000,
                 200_000,
+                system_kernels=2,
+                system_seconds=3.0,
             )
         return Plan(
             False,
@@ -650,6 +655,25 @@ class Bench:
                     self.kernel(server)
                 finally:
                     server.stop()
+        if "jupyter-sse" in self.names and "system" in self.figures:
+            self.log(f"jupyter-sse: jupyter/system sampling, {plan.system_kernels} kernels")
+            server = servers.start_jupyter_sse(self.tmp, self.server_core)
+            try:
+                r = await system_figure.system_cost(
+                    server, plan.system_kernels, plan.system_seconds
+                )
+            finally:
+                server.stop()
+            row = self.row(
+                "system", f"server CPU of jupyter/system at 1 Hz, {plan.system_kernels} kernels"
+            )
+            row.raw["jupyter-sse"] = r
+            per_sample = r["ms_per_sample"]
+            row.values["jupyter-sse"] = f"{100 * r['core_share']:.2f}% of a core" + (
+                f" ({per_sample:.2f} ms per sample, {r['samples']} samples)"
+                if per_sample is not None
+                else " (no sample received)"
+            )
         if "jupyter-sse" in self.names and "redis" in self.figures:
             await self.redis()
         _ = plan
@@ -852,6 +876,8 @@ class Bench:
                 "<= 250 ms",
                 "time " + ", ".join(ratios) if ratios else "",
             )
+        if (row := rows.get("system")) and (r := row.raw.get(j)):
+            ok(row, r["samples"] > 0 and r["core_share"] < 0.01, "< 1% of one core")
         if row := rows.get("lost"):
             ok(row, all(v["lost"] == 0 for v in row.raw.values()), "0")
 
@@ -869,6 +895,7 @@ class Bench:
                 "progress",
                 "memory",
                 "resume",
+                "system",
             ]
             + [f"rss_{n}" for n in self.plan.fanout_n]
         )

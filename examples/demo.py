@@ -1,5 +1,6 @@
 """The one-command demo: a Jupyter server with jupyter-sse, and a fake training run
-streaming progress, metrics, statuses, table rows, logs and toasts into it.
+streaming progress, metrics, statuses, table rows, logs and toasts into it, next to the
+server's own live metrics (``jupyter/system``: this machine, the server, its kernels).
 
     python examples/demo.py [--port 8888] [--duration SECONDS]
 
@@ -64,18 +65,22 @@ def main() -> int:
         import jupyter_sse as sse
 
         base = info["url"]
-        link = sse.share(["demo/*"], ttl="8h", server_url=base, token=token)
+        # The fake run, and the server's real system channel next to it.
+        watched = ["demo/*", "jupyter/system"]
+        link = sse.share(watched, ttl="8h", server_url=base, token=token)
+        channels = "&".join(f"channel={c}" for c in watched)
         print(
             f"""
 jupyter-sse demo is running (embedded broker, no Redis).
 
-  Dashboard (you):      {base}sse/dashboard?channel=demo/*&token={token}
+  Dashboard (you):      {base}sse/dashboard?{channels}&token={token}
   Dashboard (viewer):   {link.url}
-                        read-only, demo/* only, valid 8 hours, no Jupyter access
+                        read-only, demo/* and jupyter/system only, valid 8 hours
   Notebook widget:      {base}lab/tree/live_widget.ipynb?token={token}
   Raw stream:           curl -N -H 'Authorization: token {token}' '{base}sse/stream?channel=demo/*'
 
-Publishing a fake training run to demo/train and demo/system. Ctrl-C stops.
+Publishing a fake training run to demo/train; the server samples this machine on
+jupyter/system while someone watches it. Ctrl-C stops.
 """,
             flush=True,
         )
@@ -97,7 +102,6 @@ def _train(duration: float) -> None:
     import jupyter_sse as sse
 
     train = sse.channel("demo/train")
-    system = sse.channel("demo/system")
     results = train.table("results")
     started = time.monotonic()
     step = 0
@@ -113,9 +117,6 @@ def _train(duration: float) -> None:
             loss = 2.0 * math.exp(-step / 400) + 0.1 + noise
             acc = 1 - 0.9 * math.exp(-step / 500) + noise / 3
             train.metric(step=step, loss=round(loss, 4), acc=round(acc, 4))
-            if step % 50 == 0:
-                system.metric(step=step, cpu=random.uniform(40, 95), mem=random.uniform(3, 6))
-                system.status("gpu", f"{random.randint(60, 99)}%", variant="default")
             time.sleep(0.02)
             if duration and time.monotonic() - started >= duration:
                 break

@@ -15,3 +15,23 @@ c.SSEApp.publish_rate_limit = 50_000  # events/s per caller; 0 for no limit
 c.SSEApp.viewer_token_ttl_max = 24 * 3600  # share links live at most a day
 # On by default: full garbage collections skip the objects the server held at start.
 # c.SSEApp.freeze_gc = False
+
+# The server's own channels: jupyter/system is sampled (while watched) every this many
+# seconds; a cell that ran this long is announced on jupyter/activity when it ends.
+c.SSEApp.system_interval = 2
+c.SSEApp.notify_cells_after = 5 * 60
+
+# Alerts out: failed long cells (level error) and every ch.alert(...) to a team chat,
+# and every long cell, finished or failed, to a phone through ntfy.
+c.SSEApp.webhooks = [
+    # {"url": "https://hooks.slack.com/services/T000/B000/XXXX", "format": "slack"},
+    # {"url": "https://discord.com/api/webhooks/000/XXXX", "format": "discord"},
+    # {
+    #     "url": "https://ntfy.sh",
+    #     "format": "ntfy",
+    #     "topic": "my-long-random-topic",
+    #     "channels": ["jupyter/activity"],
+    #     "levels": ["success", "error"],
+    # },
+]
+c.SSEApp.webhook_queue_size = 100  # events waiting per webhook; the oldest go past it

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, SupportsFloat, SupportsIndex, TypeVar, cast, overload
 
 from ..wire.errors import SSEValueError
-from ..wire.events import Level, Variant
+from ..wire.events import ALERT_FIELD, Level, Variant
 from ..wire.names import check_channel
 from .default import default_publisher
 from .progress import Progress
@@ -23,7 +23,8 @@ MimeBundle = dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]
 
 
 class Channel:
-    """A named stream: ``metric``, ``status``, ``progress``, ``notify``, ``table``, ``log``.
+    """A named stream: ``metric``, ``status``, ``progress``, ``notify`` (and ``alert``),
+    ``table``, ``log``.
 
     Shown as the last value of a notebook cell, a channel displays its live view.
     """
@@ -118,6 +119,18 @@ class Channel:
             data["title"] = title
         if level is not None:
             data["level"] = level
+        self.publisher.publish(self.name, "notify", data)
+
+    def alert(self, message: str, level: Level = "warning", title: str | None = None) -> None:
+        """A toast that the server also sends to its webhooks (``c.SSEApp.webhooks``),
+        whatever its level: ``ch.alert("loss diverged", level="error")``.
+
+        It is a ``notify`` whose data carries ``"alert": true``; viewers show it as any
+        other notice.
+        """
+        data: dict[str, Any] = {"message": message, "level": level, ALERT_FIELD: True}
+        if title is not None:
+            data["title"] = title
         self.publisher.publish(self.name, "notify", data)
 
     def table(self, name: str) -> Table:

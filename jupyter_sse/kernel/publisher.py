@@ -21,7 +21,7 @@ from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES, MAX_BATCH
 from ..wire.errors import SSEDeliveryError, SSEError, SSEValueError
 from ..wire.events import check_data
 from ..wire.json_text import dumps, json_size
-from ..wire.names import check_channel, check_type
+from ..wire.names import check_channel, check_publishable, check_type, is_reserved
 from .outbox import Outbox
 from .sender import Sender
 from .transport.base import Transport
@@ -116,6 +116,8 @@ class Publisher:
         ``COALESCED_TYPES``); ``stacklevel`` makes a full-queue warning point at the
         user's line.
         """
+        if is_reserved(channel):
+            check_publishable(channel)  # raises: the server alone writes there
         size = json_size(data_json)
         if size > self.max_event_bytes:
             raise SSEValueError(

@@ -30,6 +30,8 @@ from ..wire.runtime import (
 )
 from .broker.base import Broker
 from .broker.memory import MemoryBroker
+from .channels.service import ServerChannels
+from .channels.settings import ServerChannelSettings
 from .dashboard import DashboardHandler, StaticHandler
 from .handlers import (
     ChannelsHandler,
@@ -43,12 +45,19 @@ from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secre
 from .services import Services
 from .tick import Tick
 from .tokens import PublishToken
+from .webhooks.config import parse_webhooks
+from .webhooks.service import Webhooks
+from .webhooks.settings import WebhookSettings
 
 STOP_TIMEOUT = 5.0  # seconds stop_extension may take before the server moves on
 
 
-class SSEApp(ExtensionApp):
-    """Server-Sent Events for Jupyter: ``sse/stream``, ``sse/publish`` and friends."""
+class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
+    """Server-Sent Events for Jupyter: ``sse/stream``, ``sse/publish`` and friends.
+
+    The settings of the server channels and of the webhooks are inherited from
+    ``channels/settings.py`` and ``webhooks/settings.py``, next to the code that reads them.
+    """
 
     name = "jupyter_sse"
     load_other_extensions = True
@@ -264,6 +273,8 @@ class SSEApp(ExtensionApp):
         return value
 
     services: Services
+    server_channels: ServerChannels  # jupyter/system, jupyter/activity, jupyter/events/*
+    webhook_senders: Webhooks  # named apart from the `webhooks` setting it is made from
 
     @property
     def _server(self) -> ServerApp:
@@ -311,6 +322,7 @@ class SSEApp(ExtensionApp):
             public_url=self.public_url,
             behind_hub="JUPYTERHUB_SERVICE_PREFIX" in os.environ,
         )
+        self._attach_server_channels()
         self._inject_kernel_env()
         try:
             secret.current()
@@ -359,6 +371,28 @@ class SSEApp(ExtensionApp):
             max_channels=self.max_channels,
             tick=tick,
         )
+
+    def _attach_server_channels(self) -> None:
+        services = self.services
+        self.server_channels = ServerChannels(
+            services.broker,
+            services.connections,
+            self._server,
+            system_interval=self.system_interval,
+            notify_cells_after=self.notify_cells_after,
+            max_event_bytes=self.max_event_bytes,
+            log=self.log,
+        )
+        self.webhook_senders = Webhooks(
+            services.broker,
+            parse_webhooks(self.webhooks),
+            queue_size=self.webhook_queue_size,
+            timeout=self.webhook_timeout,
+            retries=self.webhook_retries,
+            log=self.log,
+        )
+        services.attach(self.server_channels)
+        services.attach(self.webhook_senders)
 
     # --- reaching the server from kernels ----------------------------------------------
 

@@ -23,7 +23,7 @@ from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
 from ..wire.errors import SSEValueError
 from ..wire.events import Author, EventIn
 from ..wire.json_text import dumps, loads
-from ..wire.names import HUB_NAMESPACE, check_pattern
+from ..wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_pattern, is_reserved
 from ..wire.sse import encode_retry
 from . import tokens
 from .auth import author_of
@@ -183,6 +183,8 @@ class PublishHandler(BodyHandler):
             )
         except RejectedInput as e:
             raise web.HTTPError(e.status, e.message) from None
+        if any(is_reserved(event["channel"]) for event in events):
+            raise web.HTTPError(403, f"only the server publishes to {RESERVED_PREFIX} channels")
         if self.services.tenant:
             stamp_hub_authors(events, author_of(principal, self.services.tenant))
         wait = self.services.rate.admit(principal.key, len(events))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from tornado.ioloop import PeriodicCallback
 
@@ -18,6 +18,15 @@ from .tick import Tick
 from .tokens import PublishToken
 
 SECRET_CHECK_MS: Final = 250  # how often a rotated secret file is noticed (one stat call)
+
+
+class Part(Protocol):
+    """A long-lived service that starts after the broker and stops before it closes
+    (the server channels, the webhooks)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Services:
@@ -63,6 +72,11 @@ class Services:
         self._secret_version = secret.version()
         self._timers: list[PeriodicCallback] = []
         self._started: asyncio.Task[None] | None = None
+        self._parts: list[Part] = []
+
+    def attach(self, part: Part) -> None:
+        """Start ``part`` with the services (after the broker) and stop it with them."""
+        self._parts.append(part)
 
     async def start(self) -> None:
         """Start the broker and the heartbeat once; every later call returns at once.
@@ -86,6 +100,8 @@ class Services:
             self._timers.append(PeriodicCallback(self.check_secret, SECRET_CHECK_MS))
         for timer in self._timers:
             timer.start()
+        for part in self._parts:
+            await part.start()
 
     def check_secret(self) -> None:
         """Notice a rotated secret file: links signed before stop at once.
@@ -116,10 +132,17 @@ class Services:
         self._on_rotate()
 
     async def stop(self, timeout: float) -> None:
-        """End every stream, then close the broker, within ``timeout`` seconds."""
+        """End every stream, stop the parts, then close the broker, each within ``timeout``
+        seconds."""
         for timer in self._timers:
             timer.stop()
         self.connections.close_all("server stopping")
+        # Parts use the broker: they stop first (a part that never started stops at once).
+        for part in reversed(self._parts):
+            try:
+                await asyncio.wait_for(part.stop(), timeout)
+            except asyncio.TimeoutError:
+                self.log.warning("jupyter_sse: %r did not stop within %.1f s", part, timeout)
         try:
             await asyncio.wait_for(self.broker.close(), timeout)
         except asyncio.TimeoutError:

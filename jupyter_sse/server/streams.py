@@ -271,12 +271,21 @@ class EventStream:
 
 
 class EventStreams:
-    """Every open stream of this server: limits, heartbeats and shutdown act on it."""
+    """Every open stream of this server: limits, heartbeats and shutdown act on it.
+
+    ``watch`` registers a callback told of each stream that opens (``True``) or closes
+    (``False``): the system channel samples only while a stream covers it.
+    """
 
     def __init__(self, tick: Tick) -> None:
         self._open: set[EventStream] = set()
         self._per_user: dict[str, int] = {}
+        self._watchers: list[Callable[[EventStream, bool], None]] = []
         self.tick = tick
+
+    def watch(self, callback: Callable[[EventStream, bool], None]) -> None:
+        """Call ``callback(stream, opened)`` whenever a stream is added or discarded."""
+        self._watchers.append(callback)
 
     def __len__(self) -> int:
         return len(self._open)
@@ -290,6 +299,8 @@ class EventStreams:
     def add(self, conn: EventStream) -> None:
         self._open.add(conn)
         self._per_user[conn.user] = self._per_user.get(conn.user, 0) + 1
+        for watcher in self._watchers:
+            watcher(conn, True)
 
     def discard(self, conn: EventStream) -> None:
         if conn in self._open:
@@ -299,6 +310,8 @@ class EventStreams:
                 self._per_user[conn.user] = left
             else:
                 del self._per_user[conn.user]
+            for watcher in self._watchers:
+                watcher(conn, False)
 
     def ping(self) -> None:
         """Send a heartbeat comment to every stream, so proxies keep idle ones open."""

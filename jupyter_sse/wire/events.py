@@ -16,6 +16,10 @@ Level = Literal["debug", "info", "success", "warning", "error"]
 Variant = Literal["default", "success", "warning", "error", "info"]
 AuthorKind = Literal["user", "viewer", "kernel"]
 
+# ``"alert": true`` in a notify's data marks it as an alert: the webhooks' default filter
+# takes alerts of any level, other notices only at warning and error.
+ALERT_FIELD: Final = "alert"
+
 BUILTIN_TYPES: Final = frozenset(get_args(BuiltinType))
 LEVELS: Final = frozenset(get_args(Level))
 STATUS_VARIANTS: Final = frozenset(get_args(Variant))
@@ -110,6 +114,8 @@ def check_data(type_: str, data: object) -> None:
     elif type_ == "notify":
         _require_str(data, "message")
         _optional(data, "title", isinstance(data.get("title"), str))
+        # An alert (``ch.alert``) is a notify meant for the webhooks too (see ALERT_FIELD).
+        _optional(data, ALERT_FIELD, isinstance(data.get(ALERT_FIELD), bool))
         _check_level(data)
     elif type_ == "table":
         _require_str(data, "table")

@@ -26,6 +26,11 @@ HUB_NAMESPACE: Final = "hub/"
 # told to drop its state (`reset`) by anyone allowed to publish.
 CONTROL_TYPES: Final = frozenset({"snapshot", "reset", "error"})
 
+# The server's own channels live here (``jupyter/system``, ``jupyter/activity``,
+# ``jupyter/events/...``): only the server writes to them, so a viewer can trust that
+# what they carry comes from the server, never from a kernel or a script.
+RESERVED_PREFIX: Final = "jupyter/"
+
 
 def is_channel(name: object) -> bool:
     """True when ``name`` is a valid channel name (not a pattern)."""
@@ -53,6 +58,21 @@ def check_type(name: object) -> str:
     if name in CONTROL_TYPES:
         raise SSEValueError(f"type {name!r} is reserved for the server; pick another name")
     return name  # type: ignore[return-value]
+
+
+def is_reserved(channel: str) -> bool:
+    """True when ``channel`` is in the namespace only the server publishes to."""
+    return channel.startswith(RESERVED_PREFIX)
+
+
+def check_publishable(channel: str) -> str:
+    """Return ``channel`` if a kernel or a script may publish to it, else raise."""
+    if is_reserved(channel):
+        raise SSEValueError(
+            f"channel {channel!r} is in the {RESERVED_PREFIX} namespace, which only the "
+            "Jupyter server publishes to; pick a name outside it"
+        )
+    return channel
 
 
 def check_pattern(pattern: object) -> str:

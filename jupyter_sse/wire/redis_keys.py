@@ -9,6 +9,8 @@ Layout, for the default prefix ``jupyter_sse:`` and channel ``train/run-1``::
     jupyter_sse:channels                  registry: sorted set, every member scored 0, so a
                                           ``train/*`` pattern is one ZRANGEBYLEX
     jupyter_sse:config                    history_size / history_ttl the servers run with
+    jupyter_sse:claim:<name>              set once (NX, with a TTL) by the server that takes a
+                                          job every server sees: a webhook delivery
     jupyter_sse:{train/run-1}:h           history: stream, ids ``<seq>-0``, fields f=frame t=ts
     jupyter_sse:{train/run-1}:m           hash: n (events), t (last ts), ev (last evicted seq)
     jupyter_sse:{train/run-1}:i:<id>      idempotency key -> cursor, with a TTL
@@ -115,6 +117,10 @@ class KeyLayout:
     def space(self, channel: str) -> str:
         """The prefix ``channel``'s keys live under: the hub's, or this tenant's."""
         return self.hub if self.hub is not None and self.is_hub(channel) else self.prefix
+
+    def claim(self, name: str) -> str:
+        """The key a server sets to take the job ``name`` before any other server does."""
+        return f"{self.prefix}claim:{name}"
 
     def base(self, channel: str) -> str:
         """The common start of every key of ``channel``: ``<space>{channel}:``."""

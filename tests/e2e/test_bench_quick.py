@@ -24,6 +24,7 @@ ROWS = {
     "progress",
     "memory",
     "resume",
+    "system",
 }
 
 
@@ -56,6 +57,8 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
         assert rows[key]["raw"]["jupyter-sse"]["lost"] == 0, key
     assert rows["lost"]["raw"]["jupyter-sse"]["lost"] == 0
     assert rows["kernel"]["raw"]["jupyter-sse"]["lost"] == 0
+    # The system row measured a window in which samples were really taken.
+    assert rows["system"]["raw"]["jupyter-sse"]["samples"] > 0
     memory = rows["memory"]["raw"]["jupyter-sse"]
     assert memory["held"] == memory["connections"]
     # Redis rows are either measured (and then lose nothing) or say why they are not.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -47,6 +48,19 @@ def test_demo_streams_a_training_run() -> None:
                 if {"metric", "progress"} <= types:
                     break
         assert {"metric", "progress"} <= types
+        # The server's real metrics, not numbers the demo makes up.
+        assert "channel=jupyter/system" in printed
+        system_url = url.replace("channel=demo/*", "channel=jupyter/system")
+        with httpx.stream(
+            "GET", system_url, headers={"Authorization": f"token {token}"}, timeout=20
+        ) as s:
+            values = next(
+                json.loads(line[6:])["data"]["values"]
+                for line in s.iter_lines()
+                if line.startswith("data: ") and '"type":"metric"' in line
+            )
+        assert 0 <= values["cpu_percent"] <= 100
+        assert values["process_rss"] > 0
         servers = _children_of(proc.pid)
         assert servers, "the demo runs its Jupyter server as a child process"
     finally:

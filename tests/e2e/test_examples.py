@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ CASES = {
     "custom_events.py": ("examples/custom", {"other"}),
     "publish_with_curl.sh": ("examples/shell", {"status", "log"}),
     "publish_from_script.py": ("train/demo", {"progress", "metric", "status"}),
+    "alerts.py": ("examples/alerts", {"status"}),
 }
 
 
@@ -54,6 +56,13 @@ async def test_example_publishes(server: Server, name: str) -> None:
     assert kinds <= set(snapshot), snapshot
     if name == "custom_events.py":
         assert "received {'service': 'api', 'version': '1.4.2'}" in out
+
+
+async def test_server_channels_example_prints_a_real_sample(server: Server) -> None:
+    out = await run(server, "server_channels.py")
+    assert "0 kernel(s): {}" in out
+    assert "GPU: no GPU: " in out
+    assert re.search(r"cpu [\d.]+%, memory [\d.]+%, server RSS \d+ MB, disk [\d.]+%", out), out
 
 
 async def test_share_example_prints_a_viewer_link(server: Server) -> None:

@@ -9,24 +9,15 @@ from typing import Any
 import pytest
 
 from jupyter_sse.server.secret import ServerSecret
+from tests.support.kernels import KERNEL_TIMEOUT, managed_kernel
 from tests.support.server import Server, wait_for
-
-KERNEL_TIMEOUT = 120  # seconds: a cold kernel start on a busy machine is slow
 
 
 @pytest.fixture
 def kernel(jp_serverapp: Any, jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
     """A client of a python3 kernel started through the server's kernel manager."""
-    manager = jp_serverapp.kernel_manager
-    kernel_id = jp_asyncio_loop.run_until_complete(manager.start_kernel(kernel_name="python3"))
-    client = manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    try:
-        jp_asyncio_loop.run_until_complete(client.wait_for_ready(timeout=KERNEL_TIMEOUT))
+    with managed_kernel(jp_serverapp, jp_asyncio_loop) as (_, client):
         yield client
-    finally:
-        client.stop_channels()
-        jp_asyncio_loop.run_until_complete(manager.shutdown_kernel(kernel_id, now=True))
 
 
 async def run(client: Any, code: str) -> list[str]:

@@ -360,3 +360,31 @@ def test_keys_default_to_the_label_or_a_fresh_key(ch: Channel) -> None:
     assert first != second
     assert first.startswith("progress-")
     assert len(ch.progress(range(5))) == 5
+
+
+def test_an_alert_is_a_notify_marked_for_the_webhooks(ch: Channel, recorder: Recorder) -> None:
+    ch.alert("loss diverged", level="error")
+    ch.alert("check the run", title="run 1")
+    assert sent(ch, recorder) == [
+        ("notify", {"message": "loss diverged", "level": "error", "alert": True}),
+        (
+            "notify",
+            {"message": "check the run", "level": "warning", "alert": True, "title": "run 1"},
+        ),
+    ]
+
+
+def test_the_jupyter_namespace_is_refused_before_anything_is_queued(ch: Channel) -> None:
+    """Only the server publishes under jupyter/; reading such a channel stays possible."""
+    server_channel = Channel("jupyter/system", publisher=ch.publisher)
+    for publish in (
+        lambda: server_channel.metric(cpu=1.0),
+        lambda: server_channel.notify("x"),
+        lambda: server_channel.alert("x"),
+        lambda: ch.publisher.publish("jupyter/activity", "status", {"key": "k", "value": 1}),
+    ):
+        with pytest.raises(SSEValueError, match=r"only the Jupyter server publishes to"):
+            publish()
+    assert ch.publisher.stats()["queued"] == 0
+    Channel("jupyterlab/mine", publisher=ch.publisher).notify("outside the namespace")
+    assert ch.publisher.stats()["queued"] + ch.publisher.stats()["sent"] == 1

@@ -60,6 +60,12 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         "max_channels",
         "history_bytes",
         "snapshot_bytes",
+        "system_interval",
+        "notify_cells_after",
+        "webhooks",
+        "webhook_queue_size",
+        "webhook_timeout",
+        "webhook_retries",
     ]
     traits = SSEApp.class_traits(config=True)
     for name in names:

@@ -97,3 +97,8 @@ class Broker(Protocol):
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
         """The channels the broker knows, sorted by name, with their local subscriber
         counts: every one, or (``scope``) those the patterns of a viewer link cover."""
+
+    async def claim(self, name: str, ttl: float) -> bool:
+        """Whether this server should do the job ``name`` that every server sharing the
+        broker sees (deliver an event to a webhook): True for exactly one of them while
+        the claim lasts (``ttl`` seconds)."""

@@ -320,6 +320,10 @@ class MemoryBroker:
                 found.add(pattern)
         return sorted(found)
 
+    async def claim(self, name: str, ttl: float) -> bool:
+        """Always True: no other server sees this broker's events."""
+        return True
+
     # --- introspection ----------------------------------------------------------------
 
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:

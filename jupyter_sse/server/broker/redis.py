@@ -417,6 +417,16 @@ class RedisBroker:
         self._tried.set()
         self._reason = reason
 
+    async def claim(self, name: str, ttl: float) -> bool:
+        """Whether this server takes the job ``name``: the first server to claim it in
+        Redis does. When Redis cannot answer, this server takes it too: a job done twice
+        (an alert sent twice) is better than a job nobody does."""
+        try:
+            return await self._store.claim(name, ttl)
+        except RedisError as e:
+            log.debug("jupyter_sse: claim %s not checked in Redis: %s", name, describe(e))
+            return True
+
     # --- introspection ----------------------------------------------------------------
 
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:

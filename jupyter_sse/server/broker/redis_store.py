@@ -189,6 +189,11 @@ class RedisStore:
         )
         return reply[0].decode(), int(reply[1])
 
+    async def claim(self, name: str, ttl: float) -> bool:
+        """True if this call set the claim ``name`` (for ``ttl`` seconds) first."""
+        done = await self._redis.set(self.keys.claim(name), b"1", nx=True, px=int(ttl * 1000))
+        return bool(done)
+
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
         """The registered channels (all, or those ``scope``'s patterns cover), sorted,
         with their event counts and last event times."""

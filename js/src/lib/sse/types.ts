@@ -45,6 +45,8 @@ export interface NotifyData {
 	message: string;
 	title?: string | null;
 	level?: Level | null;
+	/** An alert (`ch.alert`): also sent to the server's webhooks (`ALERT_FIELD` in wire/events.py). */
+	alert?: boolean | null;
 }
 
 export interface TableData {

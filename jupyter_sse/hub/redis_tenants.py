@@ -7,7 +7,7 @@ import secrets
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from ..wire.redis_keys import DEFAULT_PREFIX, glob_escaped, hub_prefix, tenant_prefix
+from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout, glob_escaped, hub_prefix, tenant_prefix
 from ..wire.runtime import REDIS_URL_ENV
 
 # Every command the extension sends, or that its scripts run; nothing else. Scripts run
@@ -18,7 +18,6 @@ COMMANDS: Final = (
     "auth",
     "hello",
     "ping",
-    "client|setinfo",
     "client|setname",
     "evalsha",
     "eval",
@@ -68,6 +67,9 @@ def acl_rules(prefix: str, tenant: str, password: str) -> list[str]:
     the commands the extension uses, and the counter only ever incremented."""
     own = glob_escaped(tenant_prefix(prefix, tenant)) + "*"
     hub = glob_escaped(hub_prefix(prefix)) + "*"
+    # PSUBSCRIBE is allowed only for a pattern that is literally one of the user's
+    # channel patterns (so it cannot widen itself): the server's own are listed as such.
+    subscriptions = KeyLayout(prefix, tenant).live_patterns
     return [
         "reset",  # no rule of an earlier spawn survives
         "on",
@@ -76,6 +78,7 @@ def acl_rules(prefix: str, tenant: str, password: str) -> list[str]:
         f"~{hub}",
         f"&{own}",
         f"&{hub}",
+        *(f"&{pattern}" for pattern in subscriptions),
         *(f"+{command}" for command in COMMANDS),
         # Selectors (Redis 7): the shared counter may be read and incremented, never set
         # back; the epoch read and set (a server that finds data lost draws a new one).

@@ -103,16 +103,20 @@ local function matching(registries, first)
 end
 """
 
-# KEYS: seq, epoch, registry, config, hub registry (the registry again when no hub)
+# The counter and the epoch are named in ARGV, not KEYS: a tenant's Redis user may only
+# increment the one and set the other (ACL selectors), and a script call is allowed
+# only when one selector covers all of its KEYS.
+
+# KEYS: registry, config, hub registry (the registry again when no hub)
 # ARGV: prefix, epoch candidate, default size, default ttl, dedupe ttl, max keys,
 #       metric points, log lines, table rows, the frame's id field, data field and end
-#       (wire.sse), hub prefix or "", then 8 per event:
+#       (wire.sse), hub prefix or "", counter key, epoch key, then 8 per event:
 #       channel, type, id or "", state op, state key, state value or "", head, data
 PUBLISH = (
     _SPACES
     + r"""
-local seq_key, epoch_key, registry, config = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local hub_registry = KEYS[5]
+local registry, config, hub_registry = KEYS[1], KEYS[2], KEYS[3]
+local seq_key, epoch_key = ARGV[14], ARGV[15]
 local prefix, hub = ARGV[1], ARGV[13]
 redis.call('SET', epoch_key, ARGV[2], 'NX')
 local epoch = redis.call('GET', epoch_key)
@@ -189,7 +193,7 @@ local function send_run()
 end
 
 local ids = {}
-for i = 14, #ARGV, 8 do
+for i = 16, #ARGV, 8 do
   local channel, type_, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local space = space_of(channel, prefix, hub)
   local base = space .. '{' .. channel .. '}:'
@@ -221,8 +225,8 @@ return ids
 """.replace("__TTL_STEPS__", str(TTL_STEPS))
 )
 
-# KEYS: seq, epoch, registry, hub registry ; ARGV: prefix, hub prefix or "", epoch
-# candidate, subscriptions...
+# KEYS: registry, hub registry ; ARGV: prefix, hub prefix or "", epoch candidate,
+# counter key, epoch key, subscriptions...
 # Returns {epoch, seq, {name, progress, status, other, metric, log, tables}...}, all
 # read in one step: the snapshot is exactly the state as of `seq`.
 SNAPSHOT = (
@@ -231,7 +235,7 @@ SNAPSHOT = (
     + _MATCHING
     + r"""
 local prefix, hub = ARGV[1], ARGV[2]
-local out = {current_epoch(KEYS[2], ARGV[3]), tonumber(redis.call('GET', KEYS[1]) or '0')}
+local out = {current_epoch(ARGV[5], ARGV[3]), tonumber(redis.call('GET', ARGV[4]) or '0')}
 
 local function latest(hash)
   local keys = redis.call('ZRANGE', hash .. ':o', 0, -1)
@@ -247,7 +251,7 @@ local function latest(hash)
   return flat
 end
 
-for _, name in ipairs(matching({KEYS[3], KEYS[4]}, 4)) do
+for _, name in ipairs(matching({KEYS[1], KEYS[2]}, 6)) do
   local base = space_of(name, prefix, hub) .. '{' .. name .. '}:'
   local tables = {}
   for _, t in ipairs(redis.call('ZRANGE', base .. 'st', 0, -1)) do
@@ -263,9 +267,9 @@ return out
 """
 )
 
-# KEYS: seq, epoch, registry, config, hub registry
-# ARGV: prefix, hub prefix or "", epoch candidate, cursor epoch, after (digits),
-#       subscriptions...
+# KEYS: registry, config, hub registry
+# ARGV: prefix, hub prefix or "", epoch candidate, cursor epoch, after (digits), counter
+#       key, epoch key, subscriptions...
 # Returns {epoch, seq, "ok", {name, lost 0/1, entries}...} or {epoch, seq, why}.
 REPLAY = (
     _EPOCH
@@ -273,19 +277,19 @@ REPLAY = (
     + _MATCHING
     + r"""
 local prefix, hub = ARGV[1], ARGV[2]
-local epoch = current_epoch(KEYS[2], ARGV[3])
-local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local epoch = current_epoch(ARGV[7], ARGV[3])
+local seq = tonumber(redis.call('GET', ARGV[6]) or '0')
 if epoch ~= ARGV[4] then return {epoch, seq, 'foreign'} end
 local after = tonumber(ARGV[5])
 if after > seq then return {epoch, seq, 'ahead'} end
-local ttl = tonumber(redis.call('HGET', KEYS[4], 'history_ttl') or '0')
+local ttl = tonumber(redis.call('HGET', KEYS[2], 'history_ttl') or '0')
 local cutoff = nil
 if ttl > 0 then
   local clock = redis.call('TIME')
   cutoff = tonumber(clock[1]) + tonumber(clock[2]) / 1000000 - ttl
 end
 local out = {epoch, seq, 'ok'}
-for _, name in ipairs(matching({KEYS[3], KEYS[5]}, 6)) do
+for _, name in ipairs(matching({KEYS[1], KEYS[3]}, 8)) do
   local base = space_of(name, prefix, hub) .. '{' .. name .. '}:'
   local lost = tonumber(redis.call('HGET', base .. 'm', 'ev') or '0') > after
   local entries = {}
@@ -300,46 +304,41 @@ return out
 """
 )
 
-# KEYS: seq, epoch, config ; ARGV: epoch candidate, rotate (0/1), history size, history ttl
+# KEYS: config ; ARGV: epoch candidate, rotate (0/1), history size, history ttl, counter
+# key, epoch key
 # Returns {epoch, seq}. Rotating draws a new epoch: every cursor issued so far is foreign.
 SYNC = (
     _EPOCH
     + r"""
 local epoch
 if ARGV[2] == '1' then
-  redis.call('SET', KEYS[2], ARGV[1])
+  redis.call('SET', ARGV[6], ARGV[1])
   epoch = ARGV[1]
 else
-  epoch = current_epoch(KEYS[2], ARGV[1])
+  epoch = current_epoch(ARGV[6], ARGV[1])
 end
-local conf = redis.call('HMGET', KEYS[3], 'history_size', 'history_ttl')
+local conf = redis.call('HMGET', KEYS[1], 'history_size', 'history_ttl')
 if conf[1] ~= ARGV[3] or conf[2] ~= ARGV[4] then
-  redis.call('HSET', KEYS[3], 'history_size', ARGV[3], 'history_ttl', ARGV[4])
+  redis.call('HSET', KEYS[1], 'history_size', ARGV[3], 'history_ttl', ARGV[4])
 end
-return {epoch, tonumber(redis.call('GET', KEYS[1]) or '0')}
+return {epoch, tonumber(redis.call('GET', ARGV[5]) or '0')}
 """
 )
 
 
 def publish_keys(keys: KeyLayout) -> list[str]:
     """``KEYS`` of the ``PUBLISH`` script."""
-    return [keys.seq, keys.epoch, keys.registry, keys.config, keys.hub_registry or keys.registry]
+    return [keys.registry, keys.config, keys.hub_registry or keys.registry]
 
 
 def snapshot_keys(keys: KeyLayout) -> list[str]:
     """``KEYS`` of the ``SNAPSHOT`` script."""
-    return [keys.seq, keys.epoch, keys.registry, keys.hub_registry or keys.registry]
+    return [keys.registry, keys.hub_registry or keys.registry]
 
 
 def replay_keys(keys: KeyLayout) -> list[str]:
     """``KEYS`` of the ``REPLAY`` script."""
-    return [
-        keys.seq,
-        keys.epoch,
-        keys.registry,
-        keys.config,
-        keys.hub_registry or keys.registry,
-    ]
+    return [keys.registry, keys.config, keys.hub_registry or keys.registry]
 
 
 def publish_args(
@@ -370,6 +369,8 @@ def publish_args(
         DATA_FIELD_OPEN,
         FRAME_END,
         keys.hub or "",
+        keys.seq,
+        keys.epoch,
     ]
     for event in events:
         channel, type_, data = event["channel"], event["type"], event["data"]

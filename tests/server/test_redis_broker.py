@@ -16,8 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +29,10 @@ from jupyter_sse.kernel.transport import RetryLater
 from jupyter_sse.kernel.transport.redis import RedisTransport
 from jupyter_sse.server.broker.base import BrokerUnavailable
 from jupyter_sse.server.broker.memory import MemoryBroker
-from jupyter_sse.server.broker.redis import RedisBroker
 from jupyter_sse.wire.events import EventIn
 from jupyter_sse.wire.redis_keys import KeyLayout
 from jupyter_sse.wire.redis_scripts import PUBLISH, publish_args, publish_keys
+from tests.support.brokers import Sink, metric, parse, running
 from tests.support.server import wait_for
 from tests.support.sse_client import Event, StreamReader
 
@@ -45,57 +44,6 @@ if TYPE_CHECKING:
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-class Sink:
-    """An in-process subscriber that records the frames it is given."""
-
-    def __init__(self, *patterns: str) -> None:
-        self.patterns = patterns
-        self.frames: list[bytes] = []
-
-    def deliver(self, frame: bytes) -> None:
-        self.frames.append(frame)
-
-    def open(self, first: Iterable[bytes]) -> None:
-        self.frames.extend(first)
-
-    def deliver_now(self, frames: bytes, chunk: bytes) -> None:
-        # A fan-out group hands over a tick's frames joined: kept one event per entry
-        # (a tick of one event is that event's own bytes, the frame kept in history).
-        events = [event + b"\n\n" for event in frames.split(b"\n\n") if event]
-        self.frames += [frames] if len(events) == 1 else events
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        return [parse(f) for f in self.frames]
-
-    async def wait(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-        await wait_for(lambda: len(self.frames) >= n, timeout, f"{n} frames")
-        return self.events
-
-
-def parse(frame: bytes) -> dict[str, Any]:
-    fields: dict[str, Any] = {"id": None}
-    for line in frame.decode().splitlines():
-        name, _, value = line.partition(": ")
-        fields[name] = value
-    fields["data"] = json.loads(fields["data"])
-    return fields
-
-
-def metric(channel: str, step: int) -> EventIn:
-    return {"channel": channel, "type": "metric", "data": {"step": step, "values": {"x": step}}}
-
-
-@asynccontextmanager
-async def running(url: str, **kwargs: Any) -> AsyncIterator[RedisBroker]:
-    broker = RedisBroker(url, **kwargs)
-    await broker.start()
-    try:
-        yield broker
-    finally:
-        await broker.close()
 
 
 def publish_raw(server: RedisServer, events: list[EventIn], *, kill_pubsub: bool) -> None:

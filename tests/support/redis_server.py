@@ -36,7 +36,9 @@ def free_port() -> int:
 class RedisServer:
     """One ``redis-server`` process bound to 127.0.0.1, with its data in ``folder``."""
 
-    def __init__(self, folder: Path, *, aof: bool = False, port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, aof: bool = False, port: int | None = None, password: str = ""
+    ) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             pytest.fail("redis-server is not on PATH: apt-get install redis-server")
@@ -44,12 +46,14 @@ class RedisServer:
         self.folder = folder
         self.port = port or free_port()
         self.aof = aof
+        self.password = password  # of the default user (the admin): requirepass
         self.process: subprocess.Popen[bytes] | None = None
         self.log = folder / "redis.log"
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def argv(self) -> list[str]:
         persistence = (
@@ -66,13 +70,16 @@ class RedisServer:
             "--dir", str(self.folder),
             "--logfile", str(self.log),
             "--protected-mode", "yes",
+            *(["--requirepass", self.password] if self.password else []),
         ]  # fmt: skip
 
     def start(self) -> None:
         assert self.process is None, "already running"
         self.process = subprocess.Popen(self.argv(), cwd=self.folder)
         deadline = time.monotonic() + START_TIMEOUT
-        with redis.Redis(port=self.port, socket_connect_timeout=0.5) as probe:
+        with redis.Redis(
+            port=self.port, password=self.password or None, socket_connect_timeout=0.5
+        ) as probe:
             while True:
                 try:
                     if probe.ping():
@@ -102,7 +109,7 @@ class RedisServer:
         self.start()
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port)
+        return redis.Redis(port=self.port, password=self.password or None)
 
 
 def _server(tmp_path_factory: pytest.TempPathFactory, *, aof: bool) -> Iterator[RedisServer]:
@@ -118,6 +125,17 @@ def _server(tmp_path_factory: pytest.TempPathFactory, *, aof: bool) -> Iterator[
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A fresh Redis without persistence."""
     yield from _server(tmp_path_factory, aof=False)
+
+
+@pytest.fixture
+def redis_server_acl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A fresh Redis whose default user needs a password (the admin's), for ACL tests."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), password="admin-password-for-tests")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
 
 
 @pytest.fixture

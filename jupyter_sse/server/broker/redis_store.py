@@ -128,7 +128,14 @@ class RedisStore:
         """``reset`` (if ``reason``) and one ``snapshot`` frame per channel, and their position."""
         reply = await self._snapshot(
             keys=snapshot_keys(self.keys),
-            args=[self.keys.prefix, self.keys.hub or "", secrets.token_hex(4), *patterns],
+            args=[
+                self.keys.prefix,
+                self.keys.hub or "",
+                secrets.token_hex(4),
+                self.keys.seq,
+                self.keys.epoch,
+                *patterns,
+            ],
         )
         now = time.time()
         seq = int(reply[1])
@@ -148,7 +155,16 @@ class RedisStore:
         keys = self.keys
         reply: Any = await self._replay(
             keys=replay_keys(keys),
-            args=[keys.prefix, keys.hub or "", secrets.token_hex(4), epoch, str(after), *patterns],
+            args=[
+                keys.prefix,
+                keys.hub or "",
+                secrets.token_hex(4),
+                epoch,
+                str(after),
+                keys.seq,
+                keys.epoch,
+                *patterns,
+            ],
         )
         found, seq, status = reply[0].decode(), int(reply[1]), reply[2].decode()
         lost = [name.decode() for name, gone, _ in reply[3:] if gone]
@@ -179,12 +195,14 @@ class RedisStore:
         Also writes this server's history settings for publishers that trim in Redis.
         """
         reply = await self._sync(
-            keys=[self.keys.seq, self.keys.epoch, self.keys.config],
+            keys=[self.keys.config],
             args=[
                 secrets.token_hex(4),
                 "1" if rotate else "0",
                 str(history_size),
                 repr(float(history_ttl)),
+                self.keys.seq,
+                self.keys.epoch,
             ],
         )
         return reply[0].decode(), int(reply[1])

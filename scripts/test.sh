@@ -25,5 +25,8 @@ step "js: install, type-check, format and import rules, unit tests, build"
   && npm run --silent check && npm run --silent format:check && npm test --silent \
   && npm run --silent build)
 
+step "hub tests: configurable-http-proxy (npm)"
+(cd tests/hub && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; })
+
 step "pytest"
 "$VENV/bin/pytest" "$@"

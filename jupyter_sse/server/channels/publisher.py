@@ -18,7 +18,7 @@ from typing import Any, Final
 from ...wire.bounds import MAX_BATCH
 from ...wire.events import EventIn, check_data
 from ...wire.json_text import dumps, json_size
-from ..broker.base import Broker, BrokerUnavailable
+from ..broker.base import Broker, BrokerFull, BrokerUnavailable
 
 MAX_QUEUE: Final = 10_000  # events waiting for the broker; the oldest go first past it
 RETRY_FIRST: Final = 0.5  # seconds before publishing again after the broker refused
@@ -87,7 +87,7 @@ class ServerPublisher:
             batch = [self._queue[i] for i in range(min(len(self._queue), MAX_BATCH))]
             try:
                 await self._broker.publish(batch)
-            except BrokerUnavailable as e:
+            except (BrokerUnavailable, BrokerFull) as e:
                 # Kept at the head of the queue, in order; the queue's bound decides
                 # what a long outage loses.
                 if delay == RETRY_FIRST:

@@ -360,8 +360,9 @@ def test_viewer_sees_shared_channels_live(
     # The token became an HttpOnly cookie and left the address bar.
     assert "token" not in parse_qs(urlsplit(page.url).query)
     assert parse_qs(urlsplit(page.url).query)["channel"] == ["shared/*"]
-    cookies = {c["name"]: c for c in page.context.cookies()}
-    assert cookies["jupyter-sse-viewer"]["httpOnly"]
+    # Named for this server (cookies ignore ports: two servers on one host keep theirs).
+    (cookie,) = [c for c in page.context.cookies() if c["name"].startswith("jupyter-sse-viewer-")]
+    assert cookie["httpOnly"]
     expect(page.locator('[data-slot="viewer-badge"]')).to_have_text("Shared view")
 
     pattern = "shared/*"
@@ -408,7 +409,9 @@ def test_viewer_is_refused_everything_else(
     event = {"channel": "scoped/a", "type": "log", "data": {"text": "forged"}}
     assert request.post(server.base + "sse/publish", data=json.dumps(event)).status == 403
     assert "jupyter-sse-viewer" not in page.evaluate("document.cookie")  # HttpOnly
-    viewer_cookie = next(c for c in context.cookies() if c["name"] == "jupyter-sse-viewer")
+    viewer_cookie = next(
+        c for c in context.cookies() if c["name"].startswith("jupyter-sse-viewer-")
+    )
     header = {"Authorization": f"token {viewer_cookie['value']}"}
     assert (
         request.post(server.base + "sse/publish", data=json.dumps(event), headers=header).status

@@ -85,6 +85,16 @@ def notice(envelope: dict[str, Any]) -> bool:
     return bool(envelope["type"] == "notify")
 
 
+def busy(kernel_id: str) -> Any:
+    def matches(envelope: dict[str, Any]) -> bool:
+        data = envelope["data"]
+        return bool(
+            envelope["type"] == "status" and data["key"] == kernel_id and data["value"] == "busy"
+        )
+
+    return matches
+
+
 async def test_a_long_cell_finishing_and_failing_is_announced_and_a_short_one_is_not(
     server: Server, notebook: Kernel
 ) -> None:
@@ -180,6 +190,16 @@ async def test_a_kernel_started_before_the_channel_is_followed(
         # Found when the channel started, and announced with the state the server knew.
         assert snapshot["status"][kernel_id]["value"] in ("starting", "idle")
         assert snapshot["status"][kernel_id]["path"] is None
+        # The server has only just begun to read this kernel's messages, and a ZMQ
+        # subscription misses what is sent before it is joined: short cells until one
+        # shows (busy), so that the timed cell is read from its start.
+        for _ in range(20):
+            await client.execute_interactive("pass", timeout=60)
+            try:
+                await asyncio.wait_for(next_matching(s, busy(kernel_id)), 2)
+                break
+            except asyncio.TimeoutError:
+                continue
         reply = await client.execute_interactive("import time; time.sleep(1.5)", timeout=60)
         assert reply["content"]["status"] == "ok"
         data = (await next_matching(s, notice)).envelope["data"]

@@ -194,7 +194,7 @@ async def test_a_kernel_started_before_the_channel_is_followed(
         # subscription misses what is sent before it is joined: short cells until one
         # shows (busy), so that the timed cell is read from its start.
         for _ in range(20):
-            await client.execute_interactive("pass", timeout=60)
+            await client.execute_interactive("pass", silent=True, store_history=False, timeout=60)
             try:
                 await asyncio.wait_for(next_matching(s, busy(kernel_id)), 2)
                 break

@@ -3,6 +3,7 @@ and what every stream of the channel receives."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -328,3 +329,41 @@ async def test_a_reload_keeps_the_conversation(server: Server) -> None:
         event = await chat_event(resumed)
         assert event.envelope["data"]["id"] == missed["id"]
         assert await resumed.no_event()
+
+
+async def test_another_site_cannot_chat_with_a_viewers_cookie(server: Server) -> None:
+    """A page elsewhere that gets the viewer's browser to post is refused: the viewer
+    cookie is SameSite, and a cross-origin request with it is 403."""
+    async with viewer(server, ["talk"], comment=True, label="Dana") as (browser, _):
+        r = await browser.post(
+            server.base + "sse/chat",
+            json={"channel": "talk", "text": "posted by another site"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert r.status_code == 403
+        assert "cross-origin" in r.json()["error"]
+    assert "talk" not in await server.channels()
+
+
+async def test_a_page_learns_who_it_writes_as_and_what_it_may_do(server: Server) -> None:
+    async def ask(client: httpx.AsyncClient | None, channel: str) -> httpx.Response:
+        headers = server.auth if client is None else {}
+        return await (client or server.client).get(
+            server.base + "sse/chat", params={"channel": channel}, headers=headers
+        )
+
+    user = await me(server)
+    mine = (await ask(None, "talk")).json()
+    assert mine["author"]["name"] == user["username"]
+    assert (mine["may_chat"], mine["may_moderate"]) == (True, True)
+    assert mine["max_chars"] == server.app.chat_max_chars
+    assert (await ask(None, "jupyter/system")).json()["may_chat"] is False
+    assert (await ask(None, "bad name")).status_code == 400
+    async with viewer(server, ["talk"], comment=True, label="Dana") as (dana, share):
+        theirs = (await ask(dana, "talk")).json()
+        assert theirs["author"]["display_name"] == "Dana"
+        assert (theirs["may_chat"], theirs["may_moderate"]) == (True, False)
+        assert share["token"] not in json.dumps(theirs)
+        assert (await ask(dana, "other")).status_code == 403
+    async with viewer(server, ["talk"]) as (reader, _):
+        assert (await ask(reader, "talk")).json()["may_chat"] is False

@@ -106,6 +106,38 @@ async def test_snapshot_has_the_memory_brokers_shape(redis_server: RedisServer) 
     assert len(red["table"]["runs"]) == 100
 
 
+def chat_events() -> list[EventIn]:
+    """Six messages, an edit, a delete, and an edit of a message no longer kept."""
+    author = {"name": "alice", "display_name": "Alice", "kind": "user"}
+    messages = [
+        {"id": f"{i:016x}", "author": author, "text": f"message {i}", "ts": 1.0 + i}
+        for i in range(6)
+    ]
+    events: list[EventIn] = [{"channel": "talk", "type": "chat", "data": m} for m in messages]
+    edit: EventIn = {"channel": "talk", "type": "chat_edit", "data": {"id": f"{4:016x}"}}
+    edit["state_json"] = json.dumps({**messages[4], "text": "edited", "edited": 9.0})
+    gone: EventIn = {"channel": "talk", "type": "chat_edit", "data": {"id": f"{0:016x}"}}
+    gone["state_json"] = json.dumps({**messages[0], "text": "back from the dead"})
+    delete: EventIn = {"channel": "talk", "type": "chat_delete", "data": {"id": f"{3:016x}"}}
+    return [*events, edit, gone, delete]
+
+
+async def test_chat_in_the_snapshot_matches_the_memory_broker(redis_server: RedisServer) -> None:
+    """The last messages, edits and deletes applied, in post order: one shape on both."""
+    memory = MemoryBroker(chat_messages=4)
+    async with running(redis_server.url, chat_messages=4) as broker:
+        snapshots = []
+        for b in (memory, broker):
+            await b.publish(chat_events())
+            sink = Sink("talk")
+            await b.subscribe(sink, None)
+            snapshots.append(sink.events[0]["data"]["data"])
+            assert await b.chat_message("talk", f"{4:016x}") is not None
+            assert await b.chat_message("talk", f"{3:016x}") is None
+    assert snapshots[0] == snapshots[1]
+    assert [m["text"] for m in snapshots[1]["chat"]] == ["message 2", "edited", "message 5"]
+
+
 async def test_resume_and_reset_match_the_memory_broker(redis_server: RedisServer) -> None:
     """History is trimmed exactly: a resume gets reset only if it really missed events."""
     plan = ["a", "b", "a", "b", "a", "a", "a", "b"]

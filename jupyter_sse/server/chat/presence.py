@@ -47,7 +47,6 @@ class PresenceTracker:
         log: logging.Logger,
     ) -> None:
         self._broker = broker
-        self._streams = streams
         self.board = board
         board.space_of = broker.presence_space
         self._ttl = ttl
@@ -55,7 +54,9 @@ class PresenceTracker:
         self._spaces = broker.presence_spaces
         self._groups: dict[tuple[str, ...], set[EventStream]] = {}  # streams by patterns
         self._new: set[EventStream] = set()  # resumed streams that need the whole picture
-        self._sent: dict[str, str] = {}  # channel -> presence JSON its streams were told
+        # channel -> hash of the presence JSON its streams were told: a number, not the
+        # text, so that a server whose streams cover every channel holds little for it.
+        self._sent: dict[str, int] = {}
         self._counts: list[int] = []  # channels per space at the last round
         self._dirty = True  # this server's entries changed: send them whole
         self._listed = [False] * self._spaces  # this server has an entry in each space
@@ -125,7 +126,7 @@ class PresenceTracker:
                     # Nobody can tell whether the others still watch: only this server's
                     # own watchers are shown until the broker answers again.
                     with contextlib.suppress(BrokerUnavailable):
-                        await self._tell(changed=True)
+                        await self._tell(people_changed=True)
             except Exception:
                 # A bug here must not end presence for the life of the server.
                 self._log.exception("jupyter_sse: a presence round failed")
@@ -147,23 +148,23 @@ class PresenceTracker:
             raise
         self._answered = time.monotonic()
         self._listed = [entry is None or entry != "" for entry in entries]
-        changed = dirty
+        people_changed = dirty
         counts = [view.channels for view in views]
-        if counts != self._counts:
-            self._counts = counts
-            changed = True  # new channels: their streams have not been told yet
+        grew = counts != self._counts  # new channels: their streams have not been told
+        self._counts = counts
         for space, view in enumerate(views):
             if view.missing:
                 self._dirty = True  # our entry expired (this server stalled): resend it
                 self._wake.set()
             if view.entries is not None and self.board.set_remote(space, view.entries):
-                changed = True
-        if changed or self._new:
-            await self._tell(changed=changed)
+                people_changed = True
+        if people_changed or grew or self._new:
+            await self._tell(people_changed=people_changed)
 
-    async def _tell(self, *, changed: bool) -> None:
-        """Send ``presence`` for every channel whose watchers changed to the streams that
-        cover it, and the whole picture to the streams that resumed."""
+    async def _tell(self, *, people_changed: bool) -> None:
+        """Send ``presence`` to the streams of every channel whose watchers changed (all of
+        them when ``people_changed``, else the channels they were never told about), and
+        the whole picture to the streams that resumed."""
         patterns = sorted({p for group in self._groups for p in group})
         names = await self._broker.channel_names(patterns) if patterns else []
         # From here on nothing waits: the streams are the ones open now.
@@ -172,11 +173,15 @@ class PresenceTracker:
         channels = dict.fromkeys([*names, *explicit_channels(patterns)])
         now = time.time()
         frames: dict[str, bytes] = {}
-        sent: dict[str, str] = {}
+        sent: dict[str, int] = {}
         for channel in channels:
+            known = self._sent.get(channel)
+            if known is not None and not people_changed and not new:
+                sent[channel] = known  # nobody came or went: nothing to work out
+                continue
             text = self.board.presence_json(channel)
-            sent[channel] = text
-            if (changed and self._sent.get(channel) != text) or new:
+            sent[channel] = hash(text)
+            if sent[channel] != known or new:
                 frames[channel] = presence_frame(channel, now, text)
         previous, self._sent = self._sent, sent
         told = False
@@ -184,7 +189,7 @@ class PresenceTracker:
             for channel, frame in frames.items():
                 if not covered(group_patterns, channel):
                     continue
-                fresh = changed and previous.get(channel) != sent[channel]
+                fresh = previous.get(channel) != sent[channel]
                 for stream in members if fresh else members & new:
                     stream.deliver(frame)
                     told = True

@@ -1,4 +1,5 @@
-"""``sse/chat``: post (``POST``), edit (``PATCH``) and delete (``DELETE``) chat messages.
+"""``sse/chat``: post (``POST``), edit (``PATCH``) and delete (``DELETE``) chat messages;
+``GET sse/chat?channel=C`` tells a page who its caller is there and what they may do.
 
 Who may write:
 
@@ -23,9 +24,10 @@ from typing import Any
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
+from ...wire.errors import SSEValueError
 from ...wire.events import EventIn
 from ...wire.json_text import dumps, escape_line_ends, json_size
-from ...wire.names import HUB_NAMESPACE, RESERVED_PREFIX, is_reserved
+from ...wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_channel, is_reserved
 from ..auth import Principal, author_of
 from ..broker.base import BrokerUnavailable
 from ..handler_base import BodyHandler, RefusedError, publish_or_refuse
@@ -72,6 +74,29 @@ class ChatHandler(BodyHandler):
             raise web.HTTPError(
                 403, "kernels and publish tokens cannot chat: publish a notify or log event"
             )
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        """``{"author", "may_chat", "may_moderate", "max_chars"}`` on ``?channel=C``: the
+        author the caller's messages will carry (a page shows edit and delete on its
+        own), and whether they may write there at all."""
+        channel = self.get_query_argument("channel", "")
+        try:
+            check_channel(channel)
+        except SSEValueError as e:
+            raise web.HTTPError(400, str(e)) from None
+        principal = await self.authorize("user", "viewer", patterns=[channel])
+        if not principal.may_read(channel):
+            raise web.HTTPError(403, f"this viewer link does not cover {channel!r}")
+        may_chat = not is_reserved(channel) and (principal.kind == "user" or principal.comment)
+        self.write_json(
+            {
+                "author": author_of(principal, self.services.tenant),
+                "may_chat": may_chat,
+                "may_moderate": may_chat and self._moderates(principal, channel),
+                "max_chars": self.chat.max_chars,
+            }
+        )
 
     @allow_unauthenticated
     async def post(self) -> None:

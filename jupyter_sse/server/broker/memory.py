@@ -309,14 +309,19 @@ class MemoryBroker:
         # A named channel always gets a snapshot, even an empty one, so a viewer knows
         # it is loaded before the first event; a pattern gets one per known channel. The
         # states are taken now (texts shared with every viewer until the channel
-        # changes); each frame is built only as the stream pulls it.
+        # changes), and who watches each channel; each frame is built only as the stream
+        # pulls it (so is the state with its presence: a copy per viewer held at once
+        # would cost every viewer the whole snapshot).
         wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
         states = []
         for name in wanted:
             ch = self._channels.get(name)
             state = ch.state.snapshot_json() if ch is not None else "{}"
-            states.append((name, with_presence(state, self._presence(name))))
-        frames = (snapshot_frame(cursor, name, now, state) for name, state in states)
+            states.append((name, state, self._presence(name)))
+        frames = (
+            snapshot_frame(cursor, name, now, with_presence(state, presence))
+            for name, state, presence in states
+        )
         return itertools.chain([reset] if reset is not None else [], frames)
 
     def _matching(self, patterns: Sequence[str] | None) -> list[str]:

@@ -25,7 +25,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
 from ...wire.errors import SSEValueError
-from ...wire.events import EventIn
+from ...wire.events import ChatMessage, EventIn
 from ...wire.json_text import dumps, escape_line_ends, json_size
 from ...wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_channel, is_reserved
 from ..auth import Principal, author_of
@@ -107,8 +107,8 @@ class ChatHandler(BodyHandler):
         message = new_message(
             author_of(principal, self.services.tenant), text, body.get("reply_to"), time.time()
         )
-        self._admit(principal)
-        await self._publish({"channel": channel, "type": "chat", "data": message}, message["id"])
+        event: EventIn = {"channel": channel, "type": "chat", "data": message}
+        await self._publish(principal, event, message["id"])
 
     @allow_unauthenticated
     async def patch(self) -> None:
@@ -120,11 +120,10 @@ class ChatHandler(BodyHandler):
         me = author_of(principal, self.services.tenant)
         if not same_person(message["author"], me):
             raise web.HTTPError(403, "only its author edits a message")
-        self._admit(principal)
         edit, edited = edit_event(message, me, text, time.time())
         event: EventIn = {"channel": channel, "type": "chat_edit", "data": edit}
         event["state_json"] = edited
-        await self._publish(event, message["id"])
+        await self._publish(principal, event, message["id"])
 
     @allow_unauthenticated
     async def delete(self) -> None:
@@ -137,10 +136,9 @@ class ChatHandler(BodyHandler):
             raise web.HTTPError(
                 403, "only its author, or a Jupyter user of this server, deletes a message"
             )
-        self._admit(principal)
         delete = delete_event(message, me, time.time())
         event: EventIn = {"channel": channel, "type": "chat_delete", "data": delete}
-        await self._publish(event, delete["id"])
+        await self._publish(principal, event, delete["id"])
 
     # --- the rules --------------------------------------------------------------------
 
@@ -177,7 +175,7 @@ class ChatHandler(BodyHandler):
         shared = bool(self.services.tenant) and channel.startswith(HUB_NAMESPACE)
         return principal.kind == "user" and not shared
 
-    async def _kept(self, channel: str, message_id: str) -> Any:
+    async def _kept(self, channel: str, message_id: str) -> ChatMessage:
         try:
             found = await self.services.broker.chat_message(channel, message_id)
         except BrokerUnavailable as e:
@@ -191,7 +189,12 @@ class ChatHandler(BodyHandler):
             )
         return message
 
-    def _admit(self, principal: Principal) -> None:
+    async def _publish(self, principal: Principal, event: EventIn, message_id: str) -> None:
+        """Publish ``event`` if it fits and the caller is within the rate; answer."""
+        data_json = escape_line_ends(dumps(event["data"]))
+        most = self.services.limits.max_event_bytes
+        if json_size(data_json) > most:
+            raise web.HTTPError(413, f"this message is over {most} bytes of JSON (max_event_bytes)")
         wait = self.chat.rate.admit(principal.key, 1)
         if wait > 0:
             raise RefusedError(
@@ -199,12 +202,6 @@ class ChatHandler(BodyHandler):
                 f"chat rate limit of {self.chat.rate_limit:g} messages/s reached; wait a moment",
                 {"Retry-After": str(math.ceil(wait))},
             )
-
-    async def _publish(self, event: EventIn, message_id: str) -> None:
-        data_json = escape_line_ends(dumps(event["data"]))
-        most = self.services.limits.max_event_bytes
-        if json_size(data_json) > most:
-            raise web.HTTPError(413, f"this message is over {most} bytes of JSON (max_event_bytes)")
         event["data_json"] = data_json
         ids = await publish_or_refuse(self.services, [event])
         self.write_json({"id": message_id, "event_id": ids[0]})

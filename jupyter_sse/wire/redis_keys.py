@@ -14,7 +14,7 @@ Layout, for the default prefix ``jupyter_sse:`` and channel ``train/run-1``::
     jupyter_sse:presence                  hash: server id -> who watches its streams (JSON)
     jupyter_sse:presence:exp              sorted set: server id scored by when its entry
                                           expires (Redis time), renewed every second
-    jupyter_sse:presence:rev              counter: bumped whenever an entry changes or expires
+    jupyter_sse:presence:rev              hash: n, bumped whenever an entry changes or expires
     jupyter_sse:{train/run-1}:h           history: stream, ids ``<seq>-0``, fields f=frame t=ts
     jupyter_sse:{train/run-1}:m           hash: n (events), t (last ts), ev (last evicted seq)
     jupyter_sse:{train/run-1}:i:<id>      idempotency key -> cursor, with a TTL

@@ -382,8 +382,8 @@ for s = 0, #KEYS / 4 - 1 do
     redis.call('ZREMRANGEBYSCORE', expiry, '-inf', now)
     changed = true
   end
-  if changed then redis.call('INCR', rev) end
-  local revision = redis.call('GET', rev) or '0'
+  if changed then redis.call('HINCRBY', rev, 'n', 1) end
+  local revision = redis.call('HGET', rev, 'n') or '0'
   local entries, read = {}, 0
   if revision ~= known then
     entries, read = redis.call('HGETALL', hash), 1

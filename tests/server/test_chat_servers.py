@@ -117,11 +117,11 @@ async def test_presence_on_one_server_shows_the_watchers_of_both_until_one_dies(
 
 @pytest.mark.timeout(180)
 async def test_users_of_two_tenants_talk_on_a_hub_channel(
-    redis_server: RedisServer, servers: list[Jupyter], tmp_path: Path
+    redis_server_acl: RedisServer, servers: list[Jupyter], tmp_path: Path
 ) -> None:
     """Each server with a Redis user of its own, as JupyterHub's spawn hook makes them:
     chat and presence need no command or key beyond what that user may reach."""
-    tenants = RedisTenants(redis_server.url)
+    tenants = RedisTenants(redis_server_acl.url)
     (alice,) = await start(
         servers, tmp_path, tenants.provision("alice"), 1, tenant="alice", **SHARED
     )

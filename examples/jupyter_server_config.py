@@ -35,3 +35,8 @@ c.SSEApp.webhooks = [
     # },
 ]
 c.SSEApp.webhook_queue_size = 100  # events waiting per webhook; the oldest go past it
+
+# Chat next to the results (sse/chat) and who is watching (presence).
+c.SSEApp.chat_max_chars = 2000  # characters per message
+c.SSEApp.chat_rate_limit = 1  # messages a second per person, on average
+c.SSEApp.chat_snapshot_messages = 200  # messages a page gets when it (re)loads

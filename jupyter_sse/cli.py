@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         "--url", help="server URL (default: the server of this terminal, else the newest running)"
     )
     share_cmd.add_argument("--token", help="Jupyter token of that server")
+    share_cmd.add_argument(
+        "--comment", action="store_true", help="the viewer may also chat on these channels"
+    )
+    share_cmd.add_argument(
+        "--label", help="the name the viewer is shown by to everyone watching (default: Guest)"
+    )
 
     rotate = commands.add_parser(
         "rotate-secret", help="replace the viewer secret: every viewer link stops working"
@@ -49,7 +55,15 @@ def _share(args: argparse.Namespace) -> int:
     if url is None:
         server = find_server()
         url, token = server["url"], token or server.get("token", "")
-    print(share(args.channels, args.ttl, server_url=url, token=token or "").url)
+    link = share(
+        args.channels,
+        args.ttl,
+        comment=args.comment,
+        label=args.label,
+        server_url=url,
+        token=token or "",
+    )
+    print(link.url)
     return 0
 
 

@@ -13,7 +13,11 @@ import pytest
 
 from tests.support.server import Server
 
-pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.support.redis_server"]
+pytest_plugins = [
+    "pytest_jupyter.jupyter_server",
+    "tests.support.redis_server",
+    "tests.support.jupyter_servers",
+]
 
 BROKERS = ["memory", "redis"]
 

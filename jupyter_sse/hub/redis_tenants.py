@@ -48,6 +48,13 @@ COMMANDS: Final = (
     "del",
     "publish",
     "time",
+    # chat (a kept message looked up, edited, deleted) and presence (each server's
+    # watchers, renewed and expired in its tenant's space and the hub's)
+    "hexists",
+    "hgetall",
+    "zrem",
+    "zrangebyscore",
+    "zremrangebyscore",
 )
 
 

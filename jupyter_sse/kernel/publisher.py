@@ -21,7 +21,12 @@ from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES, MAX_BATCH
 from ..wire.errors import SSEDeliveryError, SSEError, SSEValueError
 from ..wire.events import check_data
 from ..wire.json_text import dumps, json_size
-from ..wire.names import check_channel, check_publishable, check_type, is_reserved
+from ..wire.names import (
+    check_channel,
+    check_publishable,
+    check_publishable_type,
+    is_reserved,
+)
 from .outbox import Outbox
 from .sender import Sender
 from .transport.base import Transport
@@ -93,7 +98,7 @@ class Publisher:
     def publish(self, channel: str, type: str, data: Any) -> None:
         """Queue one event; returns at once. Raises ``SSEValueError`` if it cannot be sent."""
         check_channel(channel)
-        check_type(type)
+        check_publishable_type(type)
         if type == "metric":
             data = finite_metric(data)
         check_data(type, data)

@@ -1,4 +1,5 @@
-"""``share()``: a dashboard link with a scoped, read-only viewer token.
+"""``share()``: a dashboard link with a scoped, read-only viewer token (or one that may
+also chat on its channels).
 
 Minting a viewer token takes a Jupyter user's rights (a kernel's publish token may
 only publish), so the link is asked of the server with the Jupyter token from the
@@ -28,6 +29,8 @@ class Share:
     url: str
     token: str
     expires: float
+    comment: bool = False  # its viewer may chat on its channels
+    label: str = "Guest"  # who its viewer is shown as
 
     def __str__(self) -> str:
         return self.url
@@ -51,15 +54,20 @@ def share(
     channels: list[str] | str,
     ttl: float | str = 3600,
     *,
+    comment: bool = False,
+    label: str | None = None,
     server_url: str | None = None,
     token: str | None = None,
 ) -> Share:
     """A link to the dashboard of ``channels`` (names or ``prefix*``), valid ``ttl``.
 
     The viewer who opens it sees those channels live and nothing else: no other
-    channel, no publishing, no Jupyter. Found automatically in a kernel or terminal of
-    a Jupyter server (else the newest running server of this user); elsewhere pass
-    ``server_url`` and the Jupyter ``token``.
+    channel, no publishing, no Jupyter. With ``comment=True`` they may also chat there.
+    ``label`` is the name everyone watching sees them by, in presence and as the
+    author of what they write (1-64 characters; default "Guest"): never put a secret
+    in it, whoever has the link can read it. Found automatically in a kernel or
+    terminal of a Jupyter server (else the newest running server of this user);
+    elsewhere pass ``server_url`` and the Jupyter ``token``.
     """
     names = [channels] if isinstance(channels, str) else list(channels)
     if server_url is None or token is None:
@@ -70,7 +78,12 @@ def share(
     import urllib.error
     import urllib.request
 
-    body = json.dumps({"channels": names, "ttl": parse_duration(ttl)}).encode()
+    asked: dict[str, Any] = {"channels": names, "ttl": parse_duration(ttl)}
+    if comment:
+        asked["comment"] = True
+    if label is not None:
+        asked["label"] = label
+    body = json.dumps(asked).encode()
     request = urllib.request.Request(
         server_url.rstrip("/") + "/" + TOKENS_PATH,
         data=body,
@@ -84,7 +97,13 @@ def share(
         raise SSEError(f"the server refused the share link ({e.code}): {_reason(e)}") from None
     except OSError as e:
         raise SSEError(f"cannot reach the Jupyter server at {server_url}: {e}") from None
-    return Share(answer["url"], answer["token"], float(answer["expires"]))
+    return Share(
+        answer["url"],
+        answer["token"],
+        float(answer["expires"]),
+        bool(answer.get("comment", False)),
+        str(answer.get("label", "Guest")),
+    )
 
 
 def _reason(error: Any) -> str:  # urllib.error.HTTPError, not imported at module level

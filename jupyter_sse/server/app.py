@@ -32,6 +32,10 @@ from .broker.base import Broker
 from .broker.memory import MemoryBroker
 from .channels.service import ServerChannels
 from .channels.settings import ServerChannelSettings
+from .chat.presence import PresenceTracker
+from .chat.route import ChatHandler, ChatLimits
+from .chat.settings import ChatSettings
+from .chat.watchers import WatcherBoard
 from .dashboard import DashboardHandler, StaticHandler
 from .handlers import (
     ChannelsHandler,
@@ -40,7 +44,7 @@ from .handlers import (
     StreamHandler,
     TokensHandler,
 )
-from .limits import Limits
+from .limits import Limits, TokenBuckets
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
 from .tick import Tick
@@ -52,11 +56,12 @@ from .webhooks.settings import WebhookSettings
 STOP_TIMEOUT = 5.0  # seconds stop_extension may take before the server moves on
 
 
-class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
+class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp):
     """Server-Sent Events for Jupyter: ``sse/stream``, ``sse/publish`` and friends.
 
-    The settings of the server channels and of the webhooks are inherited from
-    ``channels/settings.py`` and ``webhooks/settings.py``, next to the code that reads them.
+    The settings of the server channels, of the webhooks and of chat are inherited from
+    ``channels/settings.py``, ``webhooks/settings.py`` and ``chat/settings.py``, next to
+    the code that reads them.
     """
 
     name = "jupyter_sse"
@@ -275,6 +280,9 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
     services: Services
     server_channels: ServerChannels  # jupyter/system, jupyter/activity, jupyter/events/*
     webhook_senders: Webhooks  # named apart from the `webhooks` setting it is made from
+    watchers: WatcherBoard  # who watches which channel (presence)
+    presence: PresenceTracker
+    chat_limits: ChatLimits
 
     @property
     def _server(self) -> ServerApp:
@@ -297,6 +305,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
             owned=not self.viewer_secret_file,
         )
         tick = Tick()
+        self.watchers = WatcherBoard(self.presence_max_watchers)
         self.services = Services(
             self._make_broker(tick),
             Limits(
@@ -321,7 +330,9 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
             tenant=self.tenant,
             public_url=self.public_url,
             behind_hub="JUPYTERHUB_SERVICE_PREFIX" in os.environ,
+            watchers=self.watchers.count,
         )
+        self._attach_chat()
         self._attach_server_channels()
         self._inject_kernel_env()
         try:
@@ -344,6 +355,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
                 (r"/sse/channels", ChannelsHandler, api),
                 (r"/sse/health", HealthHandler, api),
                 (r"/sse/tokens", TokensHandler, api),
+                (r"/sse/chat", ChatHandler, {**api, "chat": self.chat_limits}),
                 (r"/sse/dashboard", DashboardHandler, api),
                 (r"/sse/static/(.*)", StaticHandler, {"path": str(STATIC_DIR)}),
             ]
@@ -361,6 +373,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
                 history_size=self.history_size,
                 history_ttl=self.history_ttl,
                 snapshot_bytes=self.snapshot_bytes,
+                chat_messages=self.chat_snapshot_messages,
+                presence=self.watchers.presence_json,
                 tick=tick,
             )
         return MemoryBroker(
@@ -369,8 +383,26 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ExtensionApp):
             history_bytes=self.history_bytes,
             snapshot_bytes=self.snapshot_bytes,
             max_channels=self.max_channels,
+            chat_messages=self.chat_snapshot_messages,
+            presence=self.watchers.presence_json,
             tick=tick,
         )
+
+    def _attach_chat(self) -> None:
+        services = self.services
+        self.chat_limits = ChatLimits(
+            max_chars=self.chat_max_chars,
+            rate_limit=self.chat_rate_limit,
+            rate=TokenBuckets(self.chat_rate_limit, self.chat_rate_burst),
+        )
+        self.presence = PresenceTracker(
+            services.broker,
+            services.connections,
+            self.watchers,
+            ttl=self.presence_ttl,
+            log=self.log,
+        )
+        services.attach(self.presence)
 
     def _attach_server_channels(self) -> None:
         services = self.services

@@ -35,7 +35,8 @@ class Principal:
     not (jupyter_server names every token request without a cookie anew). Neither is
     ever a secret. ``scope``, ``expires`` and ``token`` are set for viewers only: the
     channel names and patterns they may read, until when (epoch seconds), and the link
-    itself (to check it again when the secret rotates).
+    itself (to check it again when the secret rotates); ``comment`` when the link may
+    also chat on them. A viewer's ``display_name`` is its link's label.
     """
 
     kind: Kind
@@ -47,6 +48,7 @@ class Principal:
     display_name: str = field(default="", kw_only=True)
     avatar: str | None = field(default=None, kw_only=True)
     color: str | None = field(default=None, kw_only=True)
+    comment: bool = field(default=False, kw_only=True)
 
     def may_read(self, pattern: str) -> bool:
         return self.scope is None or scope_covers(self.scope, pattern)

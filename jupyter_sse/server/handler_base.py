@@ -17,9 +17,11 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
+from ..wire.events import EventIn
 from ..wire.names import scope_covers
 from . import tokens
 from .auth import Kind, Principal, bearer_token, credential_key, scrub_uri
+from .broker.base import BrokerFull, BrokerUnavailable
 from .secret import InvalidSecret
 from .services import Services
 from .validate import body_too_large
@@ -195,10 +197,10 @@ class SSEHandler(JupyterHandler):
                 grants.append((candidate, grant))
         if not grants:
             raise web.HTTPError(403, f"viewer token refused: {refusal}")
-        chosen = next(
-            (g for g in grants if all(scope_covers(g[1].channels, p) for p in patterns)),
-            grants[0],
-        )
+        # Of the links that cover what is asked, one that may chat first: a person is
+        # then the same viewer (its label) in presence and in what they write.
+        covering = [g for g in grants if all(scope_covers(g[1].channels, p) for p in patterns)]
+        chosen = next((g for g in covering if g[1].comment), (covering or grants)[0])
         candidate, grant = chosen
         # With no pattern to choose by (a listing, the page), every link this browser
         # holds for this server counts.
@@ -214,7 +216,20 @@ class SSEHandler(JupyterHandler):
             scope=scope,
             expires=grant.expires,
             token=candidate,
+            display_name=grant.label,
+            comment=grant.comment,
         )
+
+
+async def publish_or_refuse(services: Services, events: list[EventIn]) -> list[str]:
+    """``broker.publish(events)``, with the broker's refusals as HTTP errors (503 when it
+    is unreachable, 429 when it is full): nothing was written either way."""
+    try:
+        return await services.broker.publish(events)
+    except BrokerUnavailable as e:
+        raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
+    except BrokerFull as e:
+        raise RefusedError(429, str(e), {"Retry-After": "60"}) from None
 
 
 @web.stream_request_body

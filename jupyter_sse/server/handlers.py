@@ -27,8 +27,8 @@ from ..wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_pattern, is_reser
 from ..wire.sse import encode_retry
 from . import tokens
 from .auth import author_of
-from .broker.base import BrokerFull, BrokerUnavailable
-from .handler_base import BodyHandler, RefusedError, SSEHandler
+from .broker.base import BrokerUnavailable
+from .handler_base import BodyHandler, RefusedError, SSEHandler, publish_or_refuse
 from .secret import InvalidSecret
 from .streams import EventStream
 from .validate import RejectedInput, parse_publish_body
@@ -108,6 +108,8 @@ class StreamHandler(SSEHandler):
                 chunked=chunked,
                 tick=connections.tick,
                 credential=principal.token,
+                identity=author_of(principal, self.services.tenant),
+                resumed=cursor is not None,
             )
         )
         conn.deliver(encode_retry(limits.retry_ms))
@@ -194,17 +196,12 @@ class PublishHandler(BodyHandler):
                 f"publish rate limit of {limits.publish_rate_limit:g} events/s reached",
                 {"Retry-After": str(math.ceil(wait))},
             )
-        try:
-            ids = await self.services.broker.publish(events)
-        except BrokerUnavailable as e:
-            raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
-        except BrokerFull as e:
-            raise RefusedError(429, str(e), {"Retry-After": "60"}) from None
-        self.write_json({"ids": ids})
+        self.write_json({"ids": await publish_or_refuse(self.services, events)})
 
 
 class ChannelsHandler(SSEHandler):
-    """``GET sse/channels``: every channel with subscribers, event count and last event time."""
+    """``GET sse/channels``: every channel with its streams on this server, the people
+    watching it on every server, its event count and last event time."""
 
     @allow_unauthenticated
     async def get(self) -> None:
@@ -215,6 +212,8 @@ class ChannelsHandler(SSEHandler):
             rows = await self.services.broker.channels(principal.scope)
         except BrokerUnavailable as e:
             raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
+        for row in rows:
+            row["watchers"] = self.services.watchers(row["channel"])
         self.write_json(rows)
 
 
@@ -234,7 +233,8 @@ class HealthHandler(SSEHandler):
 
 
 class TokensHandler(BodyHandler):
-    """``POST sse/tokens``: a Jupyter user mints a scoped, read-only viewer link."""
+    """``POST sse/tokens``: a Jupyter user mints a scoped, read-only viewer link (one that
+    may also chat on its channels with ``"comment": true``)."""
 
     callers = ("user",)
 
@@ -258,10 +258,21 @@ class TokensHandler(BodyHandler):
             body = loads(self.body or b"{}")
         except SSEValueError as e:
             raise web.HTTPError(400, f"body is not valid JSON: {e}") from None
-        if not isinstance(body, dict) or set(body) - {"channels", "ttl"}:
-            raise web.HTTPError(400, 'send {"channels": [names or patterns], "ttl": seconds}')
+        if not isinstance(body, dict) or set(body) - {"channels", "ttl", "comment", "label"}:
+            raise web.HTTPError(
+                400,
+                'send {"channels": [names or patterns], "ttl": seconds, "comment"?: bool, '
+                '"label"?: "the name its viewer is shown by"}',
+            )
         channels = body.get("channels")
         ttl = body.get("ttl", DEFAULT_VIEWER_TTL)
+        comment = body.get("comment", False)
+        label = body.get("label")
+        if not isinstance(comment, bool):
+            raise web.HTTPError(400, "comment must be true or false")
+        if label is not None and self.token and self.token in str(label):
+            # Everyone who reads the channels sees the label: never the Jupyter token.
+            raise web.HTTPError(400, "label may not hold a token: everyone who reads sees it")
         ttl_max = self.services.limits.viewer_token_ttl_max
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise web.HTTPError(400, "channels must be a list of channel names or patterns")
@@ -270,16 +281,24 @@ class TokensHandler(BodyHandler):
         services = self.services
         try:
             token = tokens.mint(
-                services.viewer_secret.current(), channels, float(ttl), audience=services.audience
+                services.viewer_secret.current(),
+                channels,
+                float(ttl),
+                audience=services.audience,
+                comment=comment,
+                label=label,
             )
         except SSEValueError as e:
             raise web.HTTPError(400, str(e)) from None
         query = urlencode([("token", token), *(("channel", c) for c in channels)])
+        grant = tokens.verify(services.viewer_secret.current(), token)
         self.write_json(
             {
                 "token": token,
                 "url": f"{self._public_base()}sse/dashboard?{query}",
-                "expires": tokens.verify(services.viewer_secret.current(), token).expires,
+                "expires": grant.expires,
+                "comment": grant.comment,
+                "label": grant.label,
             }
         )
 

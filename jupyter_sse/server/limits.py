@@ -33,7 +33,8 @@ class Limits:
 
 
 class TokenBuckets:
-    """A token bucket per caller: ``rate`` events per second, bursts of up to one second's worth.
+    """A token bucket per caller: ``rate`` events per second, in bursts of up to ``burst``
+    events (default: one second's worth).
 
     A batch is admitted whole or refused whole, so a refused batch publishes nothing.
     ``key`` is the caller's credential (``Principal.key``). A bucket that has filled up
@@ -41,8 +42,9 @@ class TokenBuckets:
     table holds only the callers of the last few seconds.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, burst: float | None = None) -> None:
         self.rate = rate
+        self.burst = rate if burst is None else max(burst, 1.0)
         # key -> (tokens, last refill), oldest refill first
         self._buckets: dict[str, tuple[float, float]] = {}
 
@@ -55,11 +57,11 @@ class TokenBuckets:
             return 0.0
         now = time.monotonic()
         buckets = self._buckets
-        tokens, last = buckets.pop(key, (self.rate, now))
-        tokens = min(self.rate, tokens + (now - last) * self.rate)
+        tokens, last = buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
         # A batch larger than the bucket passes when the bucket is full and leaves a debt,
         # so it is slowed down like any other, instead of being refused forever.
-        need = min(count, self.rate)
+        need = min(count, self.burst)
         wait = 0.0
         if tokens < need:
             wait = (need - tokens) / self.rate
@@ -74,6 +76,6 @@ class TokenBuckets:
         while buckets:
             key = next(iter(buckets))
             tokens, last = buckets[key]
-            if tokens + (now - last) * self.rate < self.rate:
+            if tokens + (now - last) * self.rate < self.burst:
                 return
             del buckets[key]

@@ -37,7 +37,8 @@ class Services:
     links are for (see ``tokens.verify``); ``on_rotate`` runs when the secret changed
     (the app rewrites its runtime file with the new publish token). ``tenant`` is whose
     server this is (hub channels are stamped with it), ``public_url`` where people reach
-    it, ``behind_hub`` whether it runs under JupyterHub.
+    it, ``behind_hub`` whether it runs under JupyterHub; ``watchers`` how many people
+    watch a channel now (presence).
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class Services:
         tenant: str = "",
         public_url: str = "",
         behind_hub: bool = False,
+        watchers: Callable[[str], int] = lambda channel: 0,
     ) -> None:
         self.broker = broker
         self.limits = limits
@@ -65,6 +67,7 @@ class Services:
         self.tenant = tenant
         self.public_url = public_url
         self.behind_hub = behind_hub
+        self.watchers = watchers
         self.connections = EventStreams(tick)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now

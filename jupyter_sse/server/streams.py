@@ -24,6 +24,7 @@ from typing import Final
 
 from tornado.iostream import IOStream
 
+from ..wire.events import Author
 from ..wire.sse import PING
 from .tick import Tick
 
@@ -52,7 +53,10 @@ class EventStream:
 
     ``chunked``: frame the body with HTTP/1.1 chunked encoding (an HTTP/1.0 body is
     delimited by closing the connection instead). ``user`` is the caller's limits key;
-    ``credential`` a viewer's link, checked again when the server secret rotates.
+    ``credential`` a viewer's link, checked again when the server secret rotates;
+    ``identity`` who the caller is for people (presence shows it: never a secret), and
+    ``resumed`` whether the stream picks up from a cursor (so no snapshot told it who
+    watches).
 
     Memory: at most ``limit`` bytes of live frames, plus the first-frame batch in flight
     (``FIRST_BATCH_BYTES``, or one frame if a single one is larger).
@@ -73,7 +77,9 @@ class EventStream:
         "_tick",
         "close_reason",
         "credential",
+        "identity",
         "patterns",
+        "resumed",
         "user",
     )
 
@@ -87,10 +93,14 @@ class EventStream:
         chunked: bool,
         tick: Tick,
         credential: str | None = None,
+        identity: Author | None = None,
+        resumed: bool = False,
     ) -> None:
         self.patterns = tuple(patterns)
         self.user = user
         self.credential = credential
+        self.identity = identity
+        self.resumed = resumed
         self.close_reason: str | None = None
         self._stream = stream
         self._chunked = chunked

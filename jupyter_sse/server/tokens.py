@@ -3,8 +3,10 @@
 A viewer token is ``sv1.<payload>.<signature>``: signed, expiring, read-only, scoped to
 channels and to one audience (the server, or the servers sharing one Redis, that issued
 it). The payload is base64url JSON with the channel scope, the expiry and the audience,
-the signature an HMAC-SHA256 over it with the server secret. Nothing is stored per
-token: rotating the secret revokes them all.
+the label people see the link's viewer by (in presence, as a chat author) and, for a
+link that may chat, the ``comment`` claim; the signature is an HMAC-SHA256 over it with
+the server secret. Nothing is stored per token: rotating the secret revokes them all.
+The payload is signed, not encrypted: whoever holds the link can read its label.
 
 A publish token (``sp1.[<subject>.]<mac>``) is an HMAC of a fixed label and a subject
 with the same secret: each kernel the server starts gets its own (subject: its kernel
@@ -21,6 +23,7 @@ import json
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -34,6 +37,11 @@ VIEWER_COOKIE: Final = "jupyter-sse-viewer"  # + "-" + a digest of the audience
 MAX_COOKIE_TOKENS: Final = 5  # viewer links one browser keeps for one server at once
 COOKIE_SEPARATOR: Final = "|"  # not in base64url nor ".": cookies allow no spaces
 _SUBJECT: Final = re.compile(r"[A-Za-z0-9-]{1,64}")
+DEFAULT_LABEL: Final = "Guest"  # a link's label when whoever shares it names none
+MAX_LABEL_CHARS: Final = 64
+# Bidirectional overrides and isolates: a label that holds one can show as another
+# name, or reverse the text that follows it in a chat line.
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class InvalidToken(Exception):
@@ -48,6 +56,26 @@ class Grant:
     expires: float
     nonce: str
     audience: str | None = None
+    comment: bool = False  # may chat on its channels
+    label: str = DEFAULT_LABEL  # who its viewer is, for people: never anything secret
+
+
+def check_label(label: object) -> str:
+    """A viewer link's label, trimmed: 1-64 characters that show as what they are.
+
+    It is shown to everyone who reads the link's channels (presence, chat), and anyone
+    holding the link can read it: the route also refuses one that holds a token.
+    """
+    if not isinstance(label, str):
+        raise SSEValueError("label must be a string: the name the link's viewer is shown by")
+    text = label.strip()
+    if not 0 < len(text) <= MAX_LABEL_CHARS:
+        raise SSEValueError(f"label must be 1-{MAX_LABEL_CHARS} characters, not only spaces")
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in text):
+        raise SSEValueError("label may not hold control characters or direction overrides")
+    if VIEWER_PREFIX in text or PUBLISH_PREFIX in text:
+        raise SSEValueError("label may not hold a token: everyone who reads the channel sees it")
+    return text
 
 
 def _b64(raw: bytes) -> str:
@@ -65,9 +93,12 @@ def mint(
     *,
     now: float | None = None,
     audience: str | None = None,
+    comment: bool = False,
+    label: str | None = None,
 ) -> str:
     """A token for ``channels`` (names or ``prefix*`` patterns) valid ``ttl`` seconds,
-    for ``audience`` (see ``verify``)."""
+    for ``audience`` (see ``verify``); with ``comment``, its viewer may also chat there.
+    ``label`` (``check_label``) is who the viewer is shown as (default ``"Guest"``)."""
     if not channels:
         raise SSEValueError("share at least one channel")
     scope = [check_pattern(c) for c in channels]
@@ -77,6 +108,10 @@ def mint(
     body: dict[str, object] = {"c": scope, "exp": expires, "n": secrets.token_hex(6)}
     if audience is not None:
         body["a"] = audience
+    if label is not None:
+        body["l"] = check_label(label)
+    if comment:
+        body["m"] = 1
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return VIEWER_PREFIX + payload + "." + _sign(secret, payload)
 
@@ -100,13 +135,23 @@ def verify(
         expires = float(body["exp"])
         nonce = str(body["n"])
         issued_for = body.get("a")
+        label = check_label(body["l"]) if "l" in body else DEFAULT_LABEL
+        # Only the exact claim grants it: a token without it can never chat.
+        comment = body.get("m") == 1
     except (ValueError, KeyError, TypeError, AttributeError, SSEValueError) as e:
         raise InvalidToken(f"malformed token: {e}") from None
     if audience is not None and issued_for != audience:
         raise InvalidToken("this link was issued by another server")
     if (time.time() if now is None else now) >= expires:
         raise InvalidToken("token expired")
-    return Grant(scope, expires, nonce, issued_for if isinstance(issued_for, str) else None)
+    return Grant(
+        scope,
+        expires,
+        nonce,
+        issued_for if isinstance(issued_for, str) else None,
+        comment=comment,
+        label=label,
+    )
 
 
 def cookie_name(audience: str) -> str:

@@ -12,7 +12,7 @@ from ..wire.bounds import MAX_BATCH
 from ..wire.errors import SSEValueError
 from ..wire.events import EventIn, check_data
 from ..wire.json_text import dumps, json_size, loads
-from ..wire.names import EVENT_ID_RE, check_channel, check_type
+from ..wire.names import EVENT_ID_RE, check_channel, check_publishable_type
 
 _KEYS: Final = frozenset({"channel", "type", "data", "id"})
 
@@ -66,7 +66,7 @@ def _event(
         if type(channel) is not str or channel not in channels:
             channels.add(check_channel(channel))
         if type(type_) is not str or type_ not in types:
-            types.add(check_type(type_))
+            types.add(check_publishable_type(type_))
         check_data(type_, data)
         data_json = dumps(data)
         size = json_size(data_json)

@@ -17,6 +17,9 @@ SNAPSHOT_KEYS: Final = 1000  # progress bars / statuses / tables / custom types 
 SNAPSHOT_METRIC_POINTS: Final = 1000  # enough for a chart to show the trend so far
 SNAPSHOT_TABLE_ROWS: Final = 100  # "newest rows, bounded", as the live table shows them
 SNAPSHOT_LOG_LINES: Final = 200
+# Chat messages a snapshot carries: a setting (c.SSEApp.chat_snapshot_messages); this is
+# its default, and what a publisher that writes to Redis itself passes along.
+DEFAULT_CHAT_SNAPSHOT_MESSAGES: Final = 100
 
 # --- requests -------------------------------------------------------------------------
 MAX_BATCH: Final = 1000  # events in one publish request (or one kernel batch)

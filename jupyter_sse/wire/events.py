@@ -6,6 +6,7 @@ its frozenset derived from it (for checks at run time), so the two cannot disagr
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final, Literal, NotRequired, TypedDict, get_args
 
 from .errors import SSEValueError
@@ -35,6 +36,10 @@ class EventIn(TypedDict):
     # ``data`` as JSON, when whoever validated the event already encoded it (never on
     # the wire): brokers reuse it instead of encoding the same data a second time.
     data_json: NotRequired[str]
+    # What the snapshot keeps for this event when it is not ``data`` itself (never on the
+    # wire): a ``chat_edit`` carries the message as edited, which the server that took
+    # the edit made from the message it found.
+    state_json: NotRequired[str]
 
 
 class Author(TypedDict):
@@ -51,6 +56,70 @@ class Author(TypedDict):
 
 
 AUTHOR_KINDS: Final = frozenset(get_args(AuthorKind))
+
+
+# Chat events carry the author the server stamped (``sse/chat``): a frame of one of
+# these types without an author was not written by a server, whoever claims it was.
+AUTHORED_TYPES: Final = frozenset({"chat", "chat_edit", "chat_delete"})
+# A chat message's id, drawn by the server that took it.
+CHAT_ID_RE: Final = re.compile(r"[0-9a-f]{16}")
+
+
+class ChatMessage(TypedDict):
+    """A ``chat`` event's data, and a message as a snapshot keeps it.
+
+    ``ts`` is when the server took it (epoch seconds); ``edited``, in a snapshot only,
+    when it was last edited. ``text`` is plain text, exactly as its author sent it.
+    """
+
+    id: str
+    author: Author
+    text: str
+    ts: float
+    reply_to: NotRequired[str]
+    edited: NotRequired[float]
+
+
+class ChatEdit(TypedDict):
+    """A ``chat_edit`` event's data: message ``id`` now reads ``text`` (``author`` edited
+    it at ``ts``)."""
+
+    id: str
+    text: str
+    author: Author
+    ts: float
+
+
+class ChatDelete(TypedDict):
+    """A ``chat_delete`` event's data: ``author`` (the message's own, or a moderator)
+    removed message ``id`` at ``ts``."""
+
+    id: str
+    author: Author
+    ts: float
+
+
+class Watcher(TypedDict):
+    """Someone watching a channel now: a Jupyter user, or a viewer link by its label.
+
+    ``since``: when their first stream that covers the channel opened (epoch seconds).
+    """
+
+    name: str
+    display_name: str
+    kind: AuthorKind
+    since: float
+    avatar: NotRequired[str]
+    color: NotRequired[str]
+
+
+class Presence(TypedDict):
+    """A ``presence`` event's data, and a snapshot's ``presence``: who watches the
+    channel, longest first, at most ``c.SSEApp.presence_max_watchers`` of them, and
+    how many they are in all (``count``)."""
+
+    watchers: list[Watcher]
+    count: int
 
 
 def is_author(value: object) -> bool:

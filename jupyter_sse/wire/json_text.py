@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -118,3 +119,19 @@ def json_size(text: str) -> int:
         raise SSEValueError(
             "data holds a lone UTF-16 surrogate (e.g. \\ud800), which UTF-8 cannot carry"
         ) from None
+
+
+# Characters that JSON leaves as they are but that Python's str.splitlines (and readers
+# built on it, such as httpx's aiter_lines) takes for line ends: a data line holding one
+# would be cut in two by such a reader. Browsers cut SSE lines at CR and LF only.
+_SPLITLINES_ENDS: Final = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SPLITLINES_RE: Final = re.compile("[\u0085\u2028\u2029]")
+
+
+def escape_line_ends(text: str) -> str:
+    """JSON ``text`` with U+0085, U+2028 and U+2029 written as ``\\uXXXX`` escapes: the
+    same JSON value, on one line for every reader. For text people type (chat), where
+    these come from pasted documents."""
+    if text.isascii():
+        return text
+    return _SPLITLINES_RE.sub(lambda m: _SPLITLINES_ENDS[m.group()], text)

@@ -26,6 +26,11 @@ HUB_NAMESPACE: Final = "hub/"
 # told to drop its state (`reset`) by anyone allowed to publish.
 CONTROL_TYPES: Final = frozenset({"snapshot", "reset", "error"})
 
+# Types only the server writes: chat goes through ``sse/chat``, which stamps its author
+# from the caller's identity, and presence is what the server knows of its streams. A
+# publisher that could send them could speak as anyone, or show watchers who are not.
+SERVER_TYPES: Final = frozenset({"chat", "chat_edit", "chat_delete", "presence"})
+
 # The server's own channels live here (``jupyter/system``, ``jupyter/activity``,
 # ``jupyter/events/...``): only the server writes to them, so a viewer can trust that
 # what they carry comes from the server, never from a kernel or a script.
@@ -57,6 +62,17 @@ def check_type(name: object) -> str:
         raise SSEValueError(f"invalid type {name!r}: use 1-64 characters of A-Z a-z 0-9 _ . -")
     if name in CONTROL_TYPES:
         raise SSEValueError(f"type {name!r} is reserved for the server; pick another name")
+    return name  # type: ignore[return-value]
+
+
+def check_publishable_type(name: object) -> str:
+    """Return ``name`` if a publisher (a kernel, a script, ``sse/publish``) may send it."""
+    check_type(name)
+    if name in SERVER_TYPES:
+        raise SSEValueError(
+            f"type {name!r} is written by the server only: people chat through sse/chat, "
+            "which stamps who wrote each message; a kernel publishes notify or log instead"
+        )
     return name  # type: ignore[return-value]
 
 

@@ -11,6 +11,10 @@ Layout, for the default prefix ``jupyter_sse:`` and channel ``train/run-1``::
     jupyter_sse:config                    history_size / history_ttl the servers run with
     jupyter_sse:claim:<name>              set once (NX, with a TTL) by the server that takes a
                                           job every server sees: a webhook delivery
+    jupyter_sse:presence                  hash: server id -> who watches its streams (JSON)
+    jupyter_sse:presence:exp              sorted set: server id scored by when its entry
+                                          expires (Redis time), renewed every second
+    jupyter_sse:presence:rev              hash: n, bumped whenever an entry changes or expires
     jupyter_sse:{train/run-1}:h           history: stream, ids ``<seq>-0``, fields f=frame t=ts
     jupyter_sse:{train/run-1}:m           hash: n (events), t (last ts), ev (last evicted seq)
     jupyter_sse:{train/run-1}:i:<id>      idempotency key -> cursor, with a TTL
@@ -19,6 +23,8 @@ Layout, for the default prefix ``jupyter_sse:`` and channel ``train/run-1``::
     jupyter_sse:{train/run-1}:sm, :sl     last metric points / log lines (list)
     jupyter_sse:{train/run-1}:st          table names scored by last update
     jupyter_sse:{train/run-1}:st:<table>  newest rows of one table (list)
+    jupyter_sse:{train/run-1}:sc, :sc:o   last chat messages by id (hash), and their ids
+                                          scored by position (post order)
     jupyter_sse:{train/run-1}:live        pub/sub channel: a message is one or more frames, in order
 
 Every per-channel key carries the channel in a ``{hash tag}``, so all of a channel's
@@ -117,6 +123,21 @@ class KeyLayout:
     def space(self, channel: str) -> str:
         """The prefix ``channel``'s keys live under: the hub's, or this tenant's."""
         return self.hub if self.hub is not None and self.is_hub(channel) else self.prefix
+
+    def presence(self, space: str) -> tuple[str, str, str]:
+        """The presence hash, its expiry set and its revision counter in ``space`` (this
+        tenant's prefix, or the hub's): servers that share a space see each other's
+        watchers there."""
+        return space + "presence", space + "presence:exp", space + "presence:rev"
+
+    @property
+    def spaces(self) -> list[str]:
+        """Where this tenant's channels live: its own prefix, then the hub's (if any)."""
+        return [self.prefix] if self.hub is None else [self.prefix, self.hub]
+
+    def registry_of(self, space: str) -> str:
+        """The channel registry of ``space``."""
+        return space + "channels"
 
     def claim(self, name: str) -> str:
         """The key a server sets to take the job ``name`` before any other server does."""

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from .bounds import (
+    DEFAULT_CHAT_SNAPSHOT_MESSAGES,
     SNAPSHOT_KEYS,
     SNAPSHOT_LOG_LINES,
     SNAPSHOT_METRIC_POINTS,
@@ -45,6 +46,12 @@ _STATE_OPS: Final = {
     "log": "l",
     "table": "t",
     "notify": "",  # kept latest-only nowhere: a toast is an event, not a state
+    # The last messages, by id in post order; an edit replaces a kept message, a delete
+    # drops it (never bringing back one that is gone).
+    "chat": "c",
+    "chat_edit": "e",
+    "chat_delete": "x",
+    "presence": "",  # never published: each server tells its own streams
 }
 
 # The epoch, drawn from `candidate` if Redis has none yet. Reads write nothing otherwise,
@@ -110,8 +117,8 @@ end
 # KEYS: registry, config, hub registry (the registry again when no hub)
 # ARGV: prefix, epoch candidate, default size, default ttl, dedupe ttl, max keys,
 #       metric points, log lines, table rows, the frame's id field, data field and end
-#       (wire.sse), hub prefix or "", counter key, epoch key, then 8 per event:
-#       channel, type, id or "", state op, state key, state value or "", head, data
+#       (wire.sse), hub prefix or "", counter key, epoch key, chat messages, then 8 per
+#       event: channel, type, id or "", state op, state key, state value or "", head, data
 PUBLISH = (
     _SPACES
     + r"""
@@ -127,6 +134,7 @@ local dedupe_ttl = ARGV[5]
 local max_keys = tonumber(ARGV[6])
 local list_caps = {m = tonumber(ARGV[7]), l = tonumber(ARGV[8])}
 local table_rows = tonumber(ARGV[9])
+local chat_messages = tonumber(ARGV[16])
 local id_field, data_field, frame_end = ARGV[10], ARGV[11], ARGV[12]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -156,17 +164,27 @@ local function trim(history, meta)
   end
 end
 
-local function keep_latest(hash, key, value, seq)
+local function keep_latest(hash, key, value, seq, most)
   redis.call('HSET', hash, key, value)
   redis.call('ZADD', hash .. ':o', seq, key)
-  if redis.call('ZCARD', hash .. ':o') > max_keys then
+  if redis.call('ZCARD', hash .. ':o') > most then
     redis.call('HDEL', hash, redis.call('ZPOPMIN', hash .. ':o')[1])
   end
 end
 
 local function apply(base, op, key, value, data, seq)
   if op == 'p' or op == 's' or op == 'o' then
-    keep_latest(base .. 's' .. op, key, value ~= '' and value or data, seq)
+    keep_latest(base .. 's' .. op, key, value ~= '' and value or data, seq, max_keys)
+  elseif op == 'c' then
+    keep_latest(base .. 'sc', key, data, seq, chat_messages)
+  elseif op == 'e' then
+    -- The message keeps its place; one that is no longer kept stays gone.
+    if value ~= '' and redis.call('HEXISTS', base .. 'sc', key) == 1 then
+      redis.call('HSET', base .. 'sc', key, value)
+    end
+  elseif op == 'x' then
+    redis.call('HDEL', base .. 'sc', key)
+    redis.call('ZREM', base .. 'sc:o', key)
   elseif op == 'm' or op == 'l' then
     local point = '{"ts":' .. ts .. '}'
     if data ~= '{}' then point = '{"ts":' .. ts .. ',' .. string.sub(data, 2) end
@@ -193,7 +211,7 @@ local function send_run()
 end
 
 local ids = {}
-for i = 16, #ARGV, 8 do
+for i = 17, #ARGV, 8 do
   local channel, type_, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local space = space_of(channel, prefix, hub)
   local base = space .. '{' .. channel .. '}:'
@@ -227,8 +245,8 @@ return ids
 
 # KEYS: registry, hub registry ; ARGV: prefix, hub prefix or "", epoch candidate,
 # counter key, epoch key, subscriptions...
-# Returns {epoch, seq, {name, progress, status, other, metric, log, tables}...}, all
-# read in one step: the snapshot is exactly the state as of `seq`.
+# Returns {epoch, seq, {name, progress, status, other, metric, log, tables, chat}...},
+# all read in one step: the snapshot is exactly the state as of `seq`.
 SNAPSHOT = (
     _EPOCH
     + _SPACES
@@ -261,6 +279,7 @@ for _, name in ipairs(matching({KEYS[1], KEYS[2]}, 6)) do
   out[#out + 1] = {
     name, latest(base .. 'sp'), latest(base .. 'ss'), latest(base .. 'so'),
     redis.call('LRANGE', base .. 'sm', 0, -1), redis.call('LRANGE', base .. 'sl', 0, -1), tables,
+    latest(base .. 'sc'),
   }
 end
 return out
@@ -326,6 +345,63 @@ return {epoch, tonumber(redis.call('GET', ARGV[5]) or '0')}
 )
 
 
+# Who watches the streams of each server, shared by the servers of one space (a tenant,
+# the hub). Each server writes its own entry; an entry not renewed within its ttl (the
+# server died) is dropped by the next server that looks.
+# KEYS: per space, 4: presence hash, expiry set, revision counter, channel registry
+# ARGV: server id, ttl (seconds), then per space, 2: this server's entry ("" to remove
+#       it, "-" to keep it as it is), the revision the caller last read ("" for none)
+# Returns per space {revision, missing (1: "-" found no entry, send it whole), entries
+# (server id, entry, ...; only when the revision is not the caller's), changed (1 when
+# entries were read), channels in the registry}.
+PRESENCE = r"""
+local id, ttl = ARGV[1], tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local out = {}
+for s = 0, #KEYS / 4 - 1 do
+  local hash, expiry = KEYS[s * 4 + 1], KEYS[s * 4 + 2]
+  local rev, registry = KEYS[s * 4 + 3], KEYS[s * 4 + 4]
+  local entry, known = ARGV[3 + s * 2], ARGV[4 + s * 2]
+  local changed, missing = false, 0
+  if entry == '' then
+    if redis.call('HDEL', hash, id) == 1 then changed = true end
+    redis.call('ZREM', expiry, id)
+  else
+    if entry == '-' then
+      if redis.call('HEXISTS', hash, id) == 0 then missing = 1 end
+    elseif redis.call('HGET', hash, id) ~= entry then
+      redis.call('HSET', hash, id, entry)
+      changed = true
+    end
+    if missing == 0 then redis.call('ZADD', expiry, now + ttl, id) end
+  end
+  local dead = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
+  if #dead > 0 then
+    for _, gone in ipairs(dead) do redis.call('HDEL', hash, gone) end
+    redis.call('ZREMRANGEBYSCORE', expiry, '-inf', now)
+    changed = true
+  end
+  if changed then redis.call('HINCRBY', rev, 'n', 1) end
+  local revision = redis.call('HGET', rev, 'n') or '0'
+  local entries, read = {}, 0
+  if revision ~= known then
+    entries, read = redis.call('HGETALL', hash), 1
+  end
+  out[#out + 1] = {revision, missing, entries, read, redis.call('ZCARD', registry)}
+end
+return out
+"""
+
+
+def presence_keys(keys: KeyLayout) -> list[str]:
+    """``KEYS`` of the ``PRESENCE`` script: 4 per space of ``keys.spaces``."""
+    out: list[str] = []
+    for space in keys.spaces:
+        out += [*keys.presence(space), keys.registry_of(space)]
+    return out
+
+
 def publish_keys(keys: KeyLayout) -> list[str]:
     """``KEYS`` of the ``PUBLISH`` script."""
     return [keys.registry, keys.config, keys.hub_registry or keys.registry]
@@ -348,6 +424,7 @@ def publish_args(
     *,
     history_size: int = DEFAULT_HISTORY_SIZE,
     history_ttl: float = DEFAULT_HISTORY_TTL,
+    chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
 ) -> list[str]:
     """``ARGV`` of the ``PUBLISH`` script for already validated ``events``.
 
@@ -371,6 +448,7 @@ def publish_args(
         keys.hub or "",
         keys.seq,
         keys.epoch,
+        str(chat_messages),
     ]
     for event in events:
         channel, type_, data = event["channel"], event["type"], event["data"]
@@ -382,6 +460,8 @@ def publish_args(
             key = type_
         elif op == "t":
             key, value = data["table"], dumps(data["row"])
+        elif op in ("c", "e", "x"):
+            key, value = data["id"], event.get("state_json", "")
         head = frame_head(channel, type_)
         data_json = event.get("data_json")
         if data_json is None:

@@ -20,7 +20,7 @@ from typing import Final, Literal, NotRequired, TypedDict
 from urllib.parse import urlsplit
 
 from .events import BUILTIN_TYPES
-from .names import CHANNEL_RE, CONTROL_TYPES, RESERVED_PREFIX, TYPE_RE
+from .names import CHANNEL_RE, CONTROL_TYPES, RESERVED_PREFIX, SERVER_TYPES, TYPE_RE
 
 SYSTEM_CHANNEL: Final = RESERVED_PREFIX + "system"
 ACTIVITY_CHANNEL: Final = RESERVED_PREFIX + "activity"
@@ -173,14 +173,16 @@ def events_channel(schema_id: str) -> str:
 
 def bus_event_type(event: dict[str, object]) -> str:
     """The SSE type of a bridged event: its ``action`` (``save``, ``rename``, ``start``
-    ...) when it is a type name of its own, else ``event``. A built-in or control type
-    name would give the event a meaning it does not have, so those become ``event``."""
+    ...) when it is a type name of its own, else ``event``. A built-in, control or
+    server type name (``chat``...) would give the event a meaning it does not have, so
+    those become ``event``."""
     action = event.get("action")
     if (
         isinstance(action, str)
         and TYPE_RE.fullmatch(action)
         and action not in BUILTIN_TYPES
         and action not in CONTROL_TYPES
+        and action not in SERVER_TYPES
     ):
         return action
     return DEFAULT_BUS_TYPE

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Final
 
-from .events import is_author
+from .events import AUTHORED_TYPES, is_author
 from .json_text import dumps
 from .names import CONTROL_TYPES, TYPE_RE
 
@@ -150,6 +150,18 @@ def reset_frame(ts: float, reason: str) -> bytes:
     return encode(event="reset", data=envelope_json("*", "reset", ts, dumps({"reason": reason})))
 
 
+def presence_frame(channel: str, ts: float, presence_json: str) -> bytes:
+    """A ``presence`` event: who watches ``channel`` now (``events.Presence`` as JSON).
+
+    It carries no id: presence is not history (a resume is not replayed the comings and
+    goings it missed, it is told who watches now), so it must not move the cursor.
+    """
+    return encode(event="presence", data=envelope_json(channel, "presence", ts, presence_json))
+
+
+# Never in history nor on Redis: each server tells its own streams (see presence_frame).
+_TRANSIENT_TYPES: Final = frozenset({"presence"})
+
 # The largest position a frame may carry: Redis's INCR counts in a signed 64-bit integer.
 MAX_POSITION: Final = 2**63 - 1
 _ENVELOPE_KEYS: Final = frozenset({"channel", "type", "ts", "data"})
@@ -163,7 +175,7 @@ def check_frame(frame: bytes, channel: str, *, authored: bool = False) -> tuple[
     have written them: a ``retry:`` line, a ``reset``, a second event hidden after a line
     break, a position no counter could reach or another channel's envelope never get
     past this to a viewer. ``authored``: the event's data must carry the ``author`` a
-    server stamps on events of the hub-wide namespace.
+    server stamps on events of the hub-wide namespace (chat events always must).
     """
     if not frame.endswith(b"}\n\n") or b"\r" in frame or frame.count(b"\n") != 4:
         return None
@@ -182,7 +194,12 @@ def check_frame(frame: bytes, channel: str, *, authored: bool = False) -> tuple[
         return None
     position = int(seq)
     type_ = event_line[7:].decode("ascii", "replace")
-    if position > MAX_POSITION or not TYPE_RE.fullmatch(type_) or type_ in CONTROL_TYPES:
+    if (
+        position > MAX_POSITION
+        or not TYPE_RE.fullmatch(type_)
+        or type_ in CONTROL_TYPES
+        or type_ in _TRANSIENT_TYPES
+    ):
         return None
     try:
         envelope = json.loads(data_line[6:])
@@ -196,7 +213,7 @@ def check_frame(frame: bytes, channel: str, *, authored: bool = False) -> tuple[
         or type(envelope["ts"]) not in (int, float)
     ):
         return None
-    if authored and not is_author(
+    if (authored or type_ in AUTHORED_TYPES) and not is_author(
         envelope["data"].get("author") if type(envelope["data"]) is dict else None
     ):
         return None

@@ -36,6 +36,29 @@ async def test_share_prints_a_working_link(server: Server) -> None:
         assert r.status_code == 200
 
 
+async def test_share_with_comment_makes_a_link_that_may_chat_as_its_label(
+    server: Server,
+) -> None:
+    code, out, err = await run(
+        "share", "talk", "--comment", "--label", "Dana (review)",
+        "--url", server.base, "--token", server.token,
+    )  # fmt: skip
+    assert code == 0, err
+    async with httpx.AsyncClient() as viewer:
+        assert (await viewer.get(out.strip())).status_code == 302
+        r = await viewer.post(server.base + "sse/chat", json={"channel": "talk", "text": "hi"})
+        assert r.status_code == 200, r.text
+    async with server.stream("talk") as s:
+        (message,) = (await s.next()).envelope["data"]["chat"]
+    assert message["author"]["display_name"] == "Dana (review)"
+    assert message["author"]["kind"] == "viewer"
+    code, _, err = await run(
+        "share", "talk", "--label", "x" * 65, "--url", server.base, "--token", server.token
+    )
+    assert code == 1
+    assert "label must be 1-64 characters" in err
+
+
 async def test_share_with_a_bad_token_says_why(server: Server) -> None:
     code, _, err = await run("share", "a", "--url", server.base, "--token", "wrong")
     assert code == 1

@@ -68,3 +68,17 @@ async def test_server_channels_example_prints_a_real_sample(server: Server) -> N
 async def test_share_example_prints_a_viewer_link(server: Server) -> None:
     out = await run(server, "share_dashboard.py")
     assert "/sse/dashboard?token=sv1." in out
+
+
+async def test_chat_example_posts_as_the_links_label(server: Server) -> None:
+    out = await run(server, "chat_with_viewers.py")
+    assert "a link that may comment: " in out
+    async with server.stream("examples/chat") as s:
+        (message,) = (await s.next()).envelope["data"]["chat"]
+    assert message["author"] == {
+        "name": message["author"]["name"],
+        "display_name": "Reviewer",
+        "kind": "viewer",
+    }
+    assert message["text"] == "loss spiked at step 4k <b>?</b>"
+    assert f"posted message {message['id']} as Reviewer" in out

@@ -78,3 +78,24 @@ async def test_a_kernel_keeps_publishing_after_the_secret_rotates(
         )
         assert (await stream.next(timeout=30)).envelope["data"]["text"] == "after"
     assert "".join(output).strip() == "0"
+
+
+@pytest.mark.timeout(300)
+async def test_a_kernel_cannot_chat(server: Server, kernel: Any) -> None:
+    """With everything in its environment, a kernel's code gets 403 from sse/chat: it
+    publishes notify or log events, and people chat."""
+    output = await run(
+        kernel,
+        "import json, os, urllib.request, urllib.error\n"
+        "request = urllib.request.Request(\n"
+        '    os.environ["JUPYTER_SSE_URL"] + "sse/chat",\n'
+        '    data=json.dumps({"channel": "talk", "text": "hello from a kernel"}).encode(),\n'
+        '    headers={"Authorization": "token " + os.environ["JUPYTER_SSE_TOKEN"]},\n'
+        ")\n"
+        "try:\n"
+        "    urllib.request.urlopen(request)\n"
+        "except urllib.error.HTTPError as e:\n"
+        '    print(e.code, json.loads(e.read())["error"])\n',
+    )
+    assert "".join(output).startswith("403 kernels and publish tokens cannot chat")
+    assert "talk" not in await server.channels()

@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +27,7 @@ from jupyter_sse.wire.events import EventIn
 from jupyter_sse.wire.redis_keys import KeyLayout
 from jupyter_sse.wire.redis_scripts import PUBLISH, publish_args, publish_keys
 from tests.support.brokers import Sink, metric, parse, running
+from tests.support.jupyter_servers import Jupyter, start
 from tests.support.server import wait_for
 from tests.support.sse_client import Event, StreamReader
 
@@ -109,6 +104,38 @@ async def test_snapshot_has_the_memory_brokers_shape(redis_server: RedisServer) 
     red, mem = _without_ts(redis_snaps["job"]), _without_ts(memory_snaps["job"])
     assert json.dumps(red) == json.dumps(mem)
     assert len(red["table"]["runs"]) == 100
+
+
+def chat_events() -> list[EventIn]:
+    """Six messages, an edit, a delete, and an edit of a message no longer kept."""
+    author = {"name": "alice", "display_name": "Alice", "kind": "user"}
+    messages = [
+        {"id": f"{i:016x}", "author": author, "text": f"message {i}", "ts": 1.0 + i}
+        for i in range(6)
+    ]
+    events: list[EventIn] = [{"channel": "talk", "type": "chat", "data": m} for m in messages]
+    edit: EventIn = {"channel": "talk", "type": "chat_edit", "data": {"id": f"{4:016x}"}}
+    edit["state_json"] = json.dumps({**messages[4], "text": "edited", "edited": 9.0})
+    gone: EventIn = {"channel": "talk", "type": "chat_edit", "data": {"id": f"{0:016x}"}}
+    gone["state_json"] = json.dumps({**messages[0], "text": "back from the dead"})
+    delete: EventIn = {"channel": "talk", "type": "chat_delete", "data": {"id": f"{3:016x}"}}
+    return [*events, edit, gone, delete]
+
+
+async def test_chat_in_the_snapshot_matches_the_memory_broker(redis_server: RedisServer) -> None:
+    """The last messages, edits and deletes applied, in post order: one shape on both."""
+    memory = MemoryBroker(chat_messages=4)
+    async with running(redis_server.url, chat_messages=4) as broker:
+        snapshots = []
+        for b in (memory, broker):
+            await b.publish(chat_events())
+            sink = Sink("talk")
+            await b.subscribe(sink, None)
+            snapshots.append(sink.events[0]["data"]["data"])
+            assert await b.chat_message("talk", f"{4:016x}") is not None
+            assert await b.chat_message("talk", f"{3:016x}") is None
+    assert snapshots[0] == snapshots[1]
+    assert [m["text"] for m in snapshots[1]["chat"]] == ["message 2", "edited", "message 5"]
 
 
 async def test_resume_and_reset_match_the_memory_broker(redis_server: RedisServer) -> None:
@@ -411,110 +438,6 @@ async def test_transport_publishes_straight_to_redis(redis_server: RedisServer) 
 # --- several Jupyter servers ------------------------------------------------------------
 
 
-OTHER_EXTENSIONS = dict.fromkeys(
-    ["jupyterlab", "jupyter_lsp", "notebook_shim", "jupyter_server_terminals", "notebook"], False
-)
-
-
-class Jupyter:
-    """A ``jupyter_server`` process with the extension, its own dirs, and one Redis."""
-
-    def __init__(self, folder: Path, redis_url: str, **sse: Any) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port: int = probe.getsockname()[1]
-        self.token = secrets.token_hex(16)
-        self.base = f"http://127.0.0.1:{self.port}/"
-        self.auth = {"Authorization": f"token {self.token}"}
-        config = folder / "config"
-        config.mkdir(parents=True)
-        (config / "jupyter_server_config.json").write_text(
-            json.dumps(
-                {
-                    # Only this extension: the others installed here slow every start.
-                    "ServerApp": {"jpserver_extensions": {**OTHER_EXTENSIONS, "jupyter_sse": True}},
-                    "SSEApp": {"redis_url": redis_url, **sse},
-                }
-            )
-        )
-        env = {
-            **os.environ,
-            "JUPYTER_CONFIG_DIR": str(config),
-            "JUPYTER_DATA_DIR": str(folder / "data"),
-            "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-        }
-        self.log = folder / "server.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "jupyter_server",
-                    f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-                    "--ServerApp.ip=127.0.0.1", "--ServerApp.open_browser=False",
-                    "--ServerApp.allow_root=True",
-                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={folder}",
-                ],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.client = httpx.AsyncClient(timeout=10, headers=self.auth)
-
-    async def ready(self) -> None:
-        async def answers() -> bool:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                return (await self.client.get(self.base + "sse/health")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await wait_for(answers, timeout=30, what=f"server on {self.port}")
-
-    def stream(self, *channels: str, cursor: str | None = None) -> StreamReader:
-        headers = {**self.auth, **({"Last-Event-ID": cursor} if cursor else {})}
-        return StreamReader(
-            self.client,
-            self.base + "sse/stream",
-            params=[("channel", c) for c in channels],
-            headers=headers,
-        )
-
-    async def publish(self, *events: Any) -> list[str]:
-        r = await self.client.post(self.base + "sse/publish", content=json.dumps(list(events)))
-        assert r.status_code == 200, r.text
-        ids: list[str] = r.json()["ids"]
-        return ids
-
-    async def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = (await self.client.get(self.base + "sse/health")).json()
-        return body
-
-    async def stop(self) -> None:
-        await self.client.aclose()
-        self.process.terminate()
-        try:
-            await asyncio.to_thread(self.process.wait, 10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Jupyter]]:
-    """Started by the test (it picks the Redis); stopped here whatever happens."""
-    started: list[Jupyter] = []
-    yield started
-    loop = asyncio.new_event_loop()
-    for s in started:
-        loop.run_until_complete(s.stop())
-    loop.close()
-
-
-async def start(servers: list[Jupyter], root: Path, url: str, n: int, **sse: Any) -> list[Jupyter]:
-    new = [Jupyter(root / f"server-{len(servers) + i}", url, **sse) for i in range(n)]
-    servers.extend(new)
-    await asyncio.gather(*(s.ready() for s in new))
-    return new
-
-
 async def events_of(stream: StreamReader, n: int, timeout: float = 10.0) -> list[Event]:
     return await stream.take(n, timeout)
 
@@ -625,7 +548,8 @@ async def test_redis_restart_without_persistence_resets_streams(
         reset, snapshot = await s.take(2, timeout=10)
         assert reset.event == "reset"
         assert "lost its data" in reset.envelope["data"]["reason"]
-        assert (snapshot.event, snapshot.envelope["data"]) == ("snapshot", {})
+        assert snapshot.event == "snapshot"
+        assert list(snapshot.envelope["data"]) == ["presence"]  # no state left, a watcher
         (new,) = await a.publish(metric("np", 2))
         assert (await s.next()).id == new
     assert old.rpartition("-")[0] != new.rpartition("-")[0]  # a new epoch

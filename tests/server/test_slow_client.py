@@ -32,6 +32,9 @@ async def test_slow_client_is_cut_and_memory_stays_bounded(server: Server) -> No
     connections = server.app.services.connections
     await wait_for(lambda: len(connections) == 1, what="the stream to register")
     (conn,) = list(connections)
+    # The stream's presence is told first (one round, Redis calls included): the flood
+    # below then has the loop to itself, one publish per tick, as the bound assumes.
+    await wait_for(lambda: server.app.presence.rounds > 0, what="the presence round")
 
     chunk = {"channel": "flood", "type": "blob", "data": "x" * 8000}
     most = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_sse.server.broker.state import ChannelState
+from jupyter_sse.server.broker.state import ChannelState, with_presence
 from jupyter_sse.wire.bounds import SNAPSHOT_LOG_LINES, SNAPSHOT_METRIC_POINTS
 from jupyter_sse.wire.json_text import dumps, loads
 
@@ -90,3 +90,58 @@ def test_an_item_larger_than_the_whole_bound_is_not_kept() -> None:
     state.apply("custom", "x" * 5000, 1.0, dumps("x" * 5000))
     state.apply("status", {"key": "a", "value": 1}, 1.0, '{"key":"a","value":1}')
     assert state.snapshot() == {"status": {"a": {"key": "a", "value": 1}}}
+
+
+def chat(state: ChannelState, message_id: str, text: str, ts: float = 1.0) -> None:
+    data = {"id": message_id, "author": {"name": "a", "display_name": "A", "kind": "user"}}
+    state.apply("chat", {**data, "text": text, "ts": ts}, ts)
+
+
+def texts(state: ChannelState) -> list[tuple[str, str]]:
+    return [(m["id"], m["text"]) for m in state.snapshot().get("chat", [])]
+
+
+def test_chat_keeps_the_last_messages_with_edits_and_deletes_applied() -> None:
+    state = ChannelState(chat_messages=3)
+    for i in range(5):
+        chat(state, f"m{i}", f"text {i}")
+    assert texts(state) == [("m2", "text 2"), ("m3", "text 3"), ("m4", "text 4")]
+    edited = dumps({**state.snapshot()["chat"][0], "text": "fixed", "edited": 9.0})
+    state.apply("chat_edit", {"id": "m2", "text": "fixed"}, 9.0, state_json=edited)
+    state.apply("chat_delete", {"id": "m3"}, 10.0)
+    # An edit keeps the message's place; a delete drops it.
+    assert texts(state) == [("m2", "fixed"), ("m4", "text 4")]
+    assert state.snapshot()["chat"][0]["edited"] == 9.0
+    # Neither brings back a message that is no longer kept.
+    state.apply("chat_edit", {"id": "m0", "text": "late"}, 11.0, state_json='{"id":"m0"}')
+    state.apply("chat_delete", {"id": "m0"}, 11.0)
+    assert texts(state) == [("m2", "fixed"), ("m4", "text 4")]
+    # Presence is never state: each snapshot gets it as it is when sent.
+    state.apply("presence", {"watchers": [], "count": 0}, 12.0)
+    assert set(state.snapshot()) == {"chat"}
+
+
+def test_chat_counts_against_snapshot_bytes() -> None:
+    state = ChannelState(limit=2000, chat_messages=100)
+    for i in range(50):
+        chat(state, f"m{i:02d}", "x" * 100)
+    assert len(state.snapshot_json()) <= 2000
+    kept = texts(state)
+    assert 0 < len(kept) < 50
+    assert kept[-1][0] == "m49"  # the newest stay
+
+
+def test_from_texts_keeps_chat_as_apply_does() -> None:
+    applied = ChannelState(chat_messages=2)
+    for i in range(3):
+        chat(applied, f"m{i}", f"t{i}")
+    pairs = [(m["id"], dumps(m)) for m in applied.snapshot()["chat"]]
+    rebuilt = ChannelState.from_texts(1_000_000, chat=pairs, chat_messages=2)
+    assert rebuilt.snapshot_json() == applied.snapshot_json()
+
+
+def test_with_presence_adds_who_watches() -> None:
+    presence = '{"watchers":[],"count":0}'
+    assert with_presence("{}", presence) == '{"presence":' + presence + "}"
+    assert loads(with_presence('{"log":[]}', presence)) == {"log": [], "presence": loads(presence)}
+    assert with_presence('{"log":[]}', None) == '{"log":[]}'

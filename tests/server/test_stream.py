@@ -26,7 +26,9 @@ async def test_headers_retry_and_empty_snapshot(server: Server) -> None:
         assert s.lines[0] == "retry: 2000"
         assert snap.event == "snapshot"
         assert snap.envelope["channel"] == "train"
-        assert snap.envelope["data"] == {}
+        # Nothing published yet: only who watches (this stream's own user).
+        assert list(snap.envelope["data"]) == ["presence"]
+        assert snap.envelope["data"]["presence"]["count"] == 1
         assert snap.id
 
 

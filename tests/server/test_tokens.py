@@ -11,7 +11,7 @@ import pytest
 
 from jupyter_sse.server.auth import Principal
 from jupyter_sse.server.secret import ServerSecret
-from jupyter_sse.server.tokens import InvalidToken, PublishToken, mint, verify
+from jupyter_sse.server.tokens import InvalidToken, PublishToken, check_label, mint, verify
 from jupyter_sse.wire.errors import SSEValueError
 
 SECRET = b"s" * 32
@@ -96,3 +96,49 @@ def test_publish_token_survives_restart_and_follows_rotation(tmp_path: Path) -> 
     ServerSecret(path).rotate()
     assert before.value != old  # the running server follows the rotated file
     assert not before.matches(old)
+
+
+def test_a_comment_link_says_so_and_carries_its_label() -> None:
+    grant = verify(SECRET, mint(SECRET, ["a"], 60, comment=True, label="  Dana (review)  "))
+    assert grant.comment is True
+    assert grant.label == "Dana (review)"
+    plain = verify(SECRET, mint(SECRET, ["a"], 60))
+    assert plain.comment is False
+    assert plain.label == "Guest"
+
+
+def test_the_comment_claim_cannot_be_added_to_a_link() -> None:
+    """A token minted without comment can never chat: adding the claim breaks it."""
+    token = mint(SECRET, ["a"], 60)
+    prefix, payload, signature = token.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    body["m"] = 1
+    forged = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken, match="signature"):
+        verify(SECRET, f"{prefix}.{forged}.{signature}")
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "",
+        "   ",
+        "x" * 65,
+        "line\nbreak",
+        "tab\there",
+        "bell\x07",
+        "evil\u202egnp.exe",  # a right-to-left override
+        "sv1.abc.def",
+        "token sp1.k.mac",
+        7,
+        None,
+    ],
+)
+def test_labels_that_are_refused(label: object) -> None:
+    with pytest.raises(SSEValueError, match="label"):
+        check_label(label)
+
+
+def test_labels_people_use() -> None:
+    for label in ("Dana", "Reviewer #2", "Zoë 🔬", "李雷", "x" * 64):
+        assert check_label(label) == label

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -29,8 +31,35 @@ class Event:
         return value
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+async def sse_lines(response: httpx.Response) -> AsyncIterator[str]:
+    """The lines of an event stream as the SSE spec cuts them: at CRLF, LF or CR only.
+
+    (httpx's ``aiter_lines`` also cuts at U+2028, U+0085 and the like, as
+    ``str.splitlines`` does, which would split a data line that holds one.)
+    """
+    rest = ""
+    async for text in response.aiter_text():
+        rest += text
+        # A CR at the very end may be the first half of a CRLF: wait for what follows.
+        parts = _LINE_END.split(rest[:-1] if rest.endswith("\r") else rest)
+        held = "\r" if rest.endswith("\r") else ""
+        rest = parts.pop() + held
+        for line in parts:
+            yield line
+    if rest:
+        yield rest.rstrip("\r")
+
+
 class StreamReader:
-    """Open ``GET sse/stream`` and read events, comments and ``retry:`` lines."""
+    """Open ``GET sse/stream`` and read events, comments and ``retry:`` lines.
+
+    ``presence`` events (who watches, sent whenever that changes, with no id) go to a
+    queue of their own, ``presence``, as a page hands them to its own listener: the
+    tests of every other event read ``events`` without having to step over them.
+    """
 
     def __init__(
         self,
@@ -45,6 +74,7 @@ class StreamReader:
         self._params = params
         self._headers = headers or {}
         self.events: asyncio.Queue[Event] = asyncio.Queue()
+        self.presence: asyncio.Queue[Event] = asyncio.Queue()
         self.comments: list[str] = []
         self.retry: int | None = None
         self.response: httpx.Response | None = None
@@ -87,12 +117,13 @@ class StreamReader:
         current = Event()
         data_lines: list[str] = []
         try:
-            async for line in self.response.aiter_lines():
+            async for line in sse_lines(self.response):
                 self.lines.append(line)
                 if line == "":
                     if data_lines or current.id is not None or current.event != "message":
                         current.data = "\n".join(data_lines)
-                        await self.events.put(current)
+                        queue = self.presence if current.event == "presence" else self.events
+                        await queue.put(current)
                     current, data_lines = Event(), []
                     continue
                 current.raw.append(line)

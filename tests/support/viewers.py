@@ -9,9 +9,14 @@ import httpx
 from tests.support.server import Server
 
 
-async def mint(server: Server, channels: list[str], ttl: float = 600) -> dict[str, Any]:
+async def mint(
+    server: Server, channels: list[str], ttl: float = 600, **options: Any
+) -> dict[str, Any]:
+    """A link for ``channels``; ``options`` are the route's others (``comment``, ``label``)."""
     r = await server.client.post(
-        server.base + "sse/tokens", json={"channels": channels, "ttl": ttl}, headers=server.auth
+        server.base + "sse/tokens",
+        json={"channels": channels, "ttl": ttl, **options},
+        headers=server.auth,
     )
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()

@@ -8,8 +8,8 @@ without the shared test suite noticing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Literal, NotRequired, Protocol, TypedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, NamedTuple, NotRequired, Protocol, TypedDict
 
 from ...wire.events import EventIn
 
@@ -50,12 +50,38 @@ class Health(TypedDict):
 
 
 class ChannelInfo(TypedDict):
-    """One row of ``GET sse/channels``."""
+    """One row of ``GET sse/channels``. ``watchers``: the people watching it now, on
+    every server (added by the route: brokers know streams, not people)."""
 
     channel: str
     subscribers: int
     events: int
     last_event: float | None
+    watchers: NotRequired[int]
+
+
+# Who watches a channel now, as JSON (``events.Presence``), or None: what a broker adds
+# to each snapshot it sends (``state.with_presence``).
+PresenceSource = Callable[[str], str | None]
+
+
+def no_presence(channel: str) -> str | None:
+    """The ``PresenceSource`` of a broker that is told of no watchers."""
+    return None
+
+
+class SpaceView(NamedTuple):
+    """What one presence exchange found in one space (a tenant's channels, the hub's).
+
+    ``entries``: the other servers' entries (server id -> JSON), or None when none changed
+    since the last exchange; ``missing``: this server's entry was gone (it stalled past
+    its ttl), send it whole; ``channels``: how many channels the space holds, which
+    changes when a new one appears.
+    """
+
+    entries: dict[str, str] | None
+    missing: bool
+    channels: int
 
 
 class BrokerUnavailable(Exception):
@@ -70,6 +96,8 @@ class Broker(Protocol):
     """What the handlers need from a broker, whichever one is configured."""
 
     kind: str
+    # Presence spaces: 1, or 2 when the hub-wide namespace has servers of its own.
+    presence_spaces: int
 
     async def start(self) -> None:
         """Open connections and background tasks. Must not fail when a backend is down."""
@@ -102,3 +130,21 @@ class Broker(Protocol):
         """Whether this server should do the job ``name`` that every server sharing the
         broker sees (deliver an event to a webhook): True for exactly one of them while
         the claim lasts (``ttl`` seconds)."""
+
+    async def channel_names(self, patterns: Sequence[str]) -> list[str]:
+        """The names of the channels ``patterns`` cover, sorted."""
+
+    async def chat_message(self, channel: str, message_id: str) -> str | None:
+        """The JSON of chat message ``message_id`` as ``channel``'s snapshot keeps it (with
+        its edits), or None when it is not kept (deleted, too old, never posted)."""
+
+    def presence_space(self, channel: str) -> int:
+        """Which of the ``presence_spaces`` ``channel`` is in: 0 for the servers' own
+        channels, 1 for the hub's (shared with the servers of every tenant)."""
+
+    async def exchange_presence(self, entries: Sequence[str | None], ttl: float) -> list[SpaceView]:
+        """Write this server's presence entry of each space and read the other servers'.
+
+        One entry per space, in order: JSON, ``""`` to remove it, or None to keep it as
+        it is (renewed: an entry not renewed within ``ttl`` seconds expires, as a dead
+        server's does). A broker without other servers has one space and finds nobody."""

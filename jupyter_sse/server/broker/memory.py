@@ -26,14 +26,23 @@ from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Final
 
+from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.events import EventIn
 from ...wire.json_text import dumps
 from ...wire.names import explicit_channels
 from ...wire.sse import EventFrames, reset_frame, snapshot_frame
 from ..tick import Tick
-from .base import BrokerFull, ChannelInfo, Health, Subscriber
+from .base import (
+    BrokerFull,
+    ChannelInfo,
+    Health,
+    PresenceSource,
+    SpaceView,
+    Subscriber,
+    no_presence,
+)
 from .routing import FanOut, Router
-from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState
+from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState, with_presence
 
 # A publisher's idempotency keys are remembered this many at a time: enough to cover
 # the batches a publisher may retry after a lost response, small enough to ignore.
@@ -53,10 +62,10 @@ FRAME: Final = 2
 class _Channel:
     __slots__ = ("bytes", "events", "evicted", "history", "last_ts", "state")
 
-    def __init__(self, snapshot_bytes: int) -> None:
+    def __init__(self, snapshot_bytes: int, chat_messages: int) -> None:
         self.history: deque[_Stored] = deque()
         self.bytes = 0  # of the frames in history
-        self.state = ChannelState(snapshot_bytes)
+        self.state = ChannelState(snapshot_bytes, chat_messages)
         self.events = 0  # published since start; history holds at most history_size of them
         self.evicted = 0  # highest seq that left the history: a cursor below it has a gap
         self.last_ts = 0.0
@@ -71,6 +80,7 @@ class MemoryBroker:
     """
 
     kind = "memory"
+    presence_spaces = 1
 
     def __init__(
         self,
@@ -80,6 +90,8 @@ class MemoryBroker:
         history_bytes: int = 1024 * 1024,
         snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES,
         max_channels: int = 10000,
+        chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
+        presence: PresenceSource = no_presence,
         tick: Tick | None = None,
     ) -> None:
         self.history_size = history_size
@@ -87,6 +99,9 @@ class MemoryBroker:
         self.history_bytes = history_bytes
         self.snapshot_bytes = snapshot_bytes
         self.max_channels = max_channels
+        self.chat_messages = chat_messages
+        self._presence = presence
+        self._created = 0  # channels created since start: presence notices new ones
         self.epoch = secrets.token_hex(4)
         self._seq = 0
         # By last activity, idle longest first: what eviction and expiry look at.
@@ -142,8 +157,11 @@ class MemoryBroker:
                     name = channel
                     found = self._channels.get(channel)
                     if found is None:
-                        found = self._channels[channel] = _Channel(self.snapshot_bytes)
+                        found = self._channels[channel] = _Channel(
+                            self.snapshot_bytes, self.chat_messages
+                        )
                         self._names = None
+                        self._created += 1
                     ch = found
                     touched[channel] = ch
                     fanouts = self._router.fanouts(channel)
@@ -158,7 +176,7 @@ class MemoryBroker:
                 ch.history.append((self._seq, now, frame))
                 ch.bytes += len(frame)
                 ch.events += 1
-                ch.state.apply(type_, data, now, data_json)
+                ch.state.apply(type_, data, now, data_json, event.get("state_json"))
                 # One append per group of identical subscriptions; the frames of this tick
                 # reach each viewer as one write at the end of it (see routing.FanOut).
                 for fanout in fanouts:
@@ -291,13 +309,19 @@ class MemoryBroker:
         # A named channel always gets a snapshot, even an empty one, so a viewer knows
         # it is loaded before the first event; a pattern gets one per known channel. The
         # states are taken now (texts shared with every viewer until the channel
-        # changes); each frame is built only as the stream pulls it.
+        # changes), and who watches each channel; each frame is built only as the stream
+        # pulls it (so is the state with its presence: a copy per viewer held at once
+        # would cost every viewer the whole snapshot).
         wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
         states = []
         for name in wanted:
             ch = self._channels.get(name)
-            states.append((name, ch.state.snapshot_json() if ch is not None else "{}"))
-        frames = (snapshot_frame(cursor, name, now, state) for name, state in states)
+            state = ch.state.snapshot_json() if ch is not None else "{}"
+            states.append((name, state, self._presence(name)))
+        frames = (
+            snapshot_frame(cursor, name, now, with_presence(state, presence))
+            for name, state, presence in states
+        )
         return itertools.chain([reset] if reset is not None else [], frames)
 
     def _matching(self, patterns: Sequence[str] | None) -> list[str]:
@@ -323,6 +347,20 @@ class MemoryBroker:
     async def claim(self, name: str, ttl: float) -> bool:
         """Always True: no other server sees this broker's events."""
         return True
+
+    async def channel_names(self, patterns: Sequence[str]) -> list[str]:
+        return self._matching(patterns)
+
+    async def chat_message(self, channel: str, message_id: str) -> str | None:
+        ch = self._channels.get(channel)
+        return None if ch is None else ch.state.chat.items.get(message_id)
+
+    def presence_space(self, channel: str) -> int:
+        return 0
+
+    async def exchange_presence(self, entries: Sequence[str | None], ttl: float) -> list[SpaceView]:
+        """No other server: nobody else's watchers, and the count of channels created."""
+        return [SpaceView({}, False, self._created)]
 
     # --- introspection ----------------------------------------------------------------
 

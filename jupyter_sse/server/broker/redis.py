@@ -36,13 +36,22 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.errors import describe
 from ...wire.events import EventIn
 from ...wire.names import covered, matching
 from ...wire.redis_keys import DEFAULT_PREFIX, KeyLayout, redacted
 from ...wire.sse import check_frame
 from ..tick import Tick
-from .base import BrokerUnavailable, ChannelInfo, Health, Subscriber
+from .base import (
+    BrokerUnavailable,
+    ChannelInfo,
+    Health,
+    PresenceSource,
+    SpaceView,
+    Subscriber,
+    no_presence,
+)
 from .redis_store import CONNECT_TIMEOUT, RedisStore, live_frames
 from .routing import Router
 from .state import DEFAULT_SNAPSHOT_BYTES
@@ -97,13 +106,19 @@ class RedisBroker:
         prefix: str = DEFAULT_PREFIX,
         tenant: str = "",
         snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES,
+        chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
+        presence: PresenceSource = no_presence,
         tick: Tick | None = None,
     ) -> None:
         self.history_size = history_size
         self.history_ttl = history_ttl
         self.keys = KeyLayout(prefix, tenant)
+        self.presence_spaces = len(self.keys.spaces)
         self.where = redacted(url)
-        self._store = RedisStore(url, self.keys, snapshot_bytes=snapshot_bytes)
+        self._store = RedisStore(
+            url, self.keys, snapshot_bytes=snapshot_bytes, chat_messages=chat_messages
+        )
+        self._presence = presence
         self._router = Router(tick or Tick())
         self._clients: dict[Subscriber, _Client] = {}
         # The clients not (yet) in a fan-out group: loading their first frames, or live
@@ -250,7 +265,7 @@ class RedisBroker:
                     reason = f"history of {found.lost[0]!r} no longer reaches back to the cursor"
                 else:
                     return [e.frame for e in found.entries], found.seq
-        return await self._store.snapshots(client.patterns, reason)
+        return await self._store.snapshots(client.patterns, reason, self._presence)
 
     def _restart(self, client: _Client, reason: str) -> None:
         """Give a stream ``reset`` and fresh snapshots: its history is gone."""
@@ -427,7 +442,31 @@ class RedisBroker:
             log.debug("jupyter_sse: claim %s not checked in Redis: %s", name, describe(e))
             return True
 
+    async def chat_message(self, channel: str, message_id: str) -> str | None:
+        try:
+            return await self._store.chat_message(channel, message_id)
+        except RedisError as e:
+            raise BrokerUnavailable(f"Redis at {self.where}: {describe(e)}") from None
+
+    def presence_space(self, channel: str) -> int:
+        """0 for this tenant's channels, 1 for the hub's (where every tenant's servers
+        share their watchers)."""
+        return 1 if self.keys.is_hub(channel) else 0
+
+    async def exchange_presence(self, entries: Sequence[str | None], ttl: float) -> list[SpaceView]:
+        """Through Redis (``wire.redis_scripts.PRESENCE``); raises ``BrokerUnavailable``."""
+        try:
+            return await self._store.exchange_presence(entries, ttl)
+        except RedisError as e:
+            raise BrokerUnavailable(f"Redis at {self.where}: {describe(e)}") from None
+
     # --- introspection ----------------------------------------------------------------
+
+    async def channel_names(self, patterns: Sequence[str]) -> list[str]:
+        try:
+            return await self._store.names(patterns)
+        except RedisError as e:
+            raise BrokerUnavailable(f"Redis at {self.where}: {describe(e)}") from None
 
     async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
         """The channels in Redis (all, or those ``scope`` covers). ``subscribers`` counts

@@ -19,21 +19,24 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.events import EventIn
 from ...wire.redis_keys import KeyLayout
 from ...wire.redis_scripts import (
+    PRESENCE,
     PUBLISH,
     REPLAY,
     SNAPSHOT,
     SYNC,
+    presence_keys,
     publish_args,
     publish_keys,
     replay_keys,
     snapshot_keys,
 )
 from ...wire.sse import check_frame, reset_frame, snapshot_frame
-from .base import ChannelInfo
-from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState
+from .base import ChannelInfo, PresenceSource, SpaceView, no_presence
+from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState, with_presence
 
 CONNECT_TIMEOUT: Final = 2.0  # seconds to open a connection
 COMMAND_TIMEOUT: Final = 10.0  # seconds to wait for the answer to one command
@@ -65,10 +68,19 @@ class RedisStore:
     """The scripts and reads of one broker, under one key prefix."""
 
     def __init__(
-        self, url: str, keys: KeyLayout, *, snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES
+        self,
+        url: str,
+        keys: KeyLayout,
+        *,
+        snapshot_bytes: int = DEFAULT_SNAPSHOT_BYTES,
+        chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
     ) -> None:
         self.keys = keys
         self.snapshot_bytes = snapshot_bytes
+        self.chat_messages = chat_messages
+        # This process, among the servers that share presence entries in Redis.
+        self.server_id = secrets.token_hex(8)
+        self._revisions = [""] * len(keys.spaces)  # presence revision last read, per space
         self._url = url
         # No retries inside redis-py: a publish script retried after a lost answer could
         # run twice, and a silently re-subscribed pub/sub connection would hide a gap.
@@ -84,6 +96,7 @@ class RedisStore:
         self._snapshot = self._redis.register_script(SNAPSHOT)
         self._replay = self._redis.register_script(REPLAY)
         self._sync = self._redis.register_script(SYNC)
+        self._presence = self._redis.register_script(PRESENCE)
 
     @asynccontextmanager
     async def subscription(self, patterns: Sequence[str]) -> AsyncIterator[PubSub]:
@@ -118,14 +131,19 @@ class RedisStore:
             events,
             history_size=history_size,
             history_ttl=history_ttl,
+            chat_messages=self.chat_messages,
         )
         ids = await self._publish(keys=publish_keys(self.keys), args=args)
         return [i.decode() for i in ids]
 
     async def snapshots(
-        self, patterns: Sequence[str], reason: str | None
+        self,
+        patterns: Sequence[str],
+        reason: str | None,
+        presence: PresenceSource = no_presence,
     ) -> tuple[list[bytes], int]:
-        """``reset`` (if ``reason``) and one ``snapshot`` frame per channel, and their position."""
+        """``reset`` (if ``reason``) and one ``snapshot`` frame per channel (with who
+        watches it now, from ``presence``), and their position."""
         reply = await self._snapshot(
             keys=snapshot_keys(self.keys),
             args=[
@@ -142,8 +160,9 @@ class RedisStore:
         cursor = f"{reply[0].decode()}-{seq}"
         frames = [reset_frame(now, reason)] if reason is not None else []
         for parts in reply[2:]:
-            state = snapshot_json(parts, self.snapshot_bytes)
-            frames.append(snapshot_frame(cursor, parts[0].decode(), now, state))
+            name = parts[0].decode()
+            state = snapshot_json(parts, self.snapshot_bytes, self.chat_messages)
+            frames.append(snapshot_frame(cursor, name, now, with_presence(state, presence(name))))
         return frames, seq
 
     async def history(self, patterns: Sequence[str], epoch: str, after: int) -> History:
@@ -212,9 +231,33 @@ class RedisStore:
         done = await self._redis.set(self.keys.claim(name), b"1", nx=True, px=int(ttl * 1000))
         return bool(done)
 
-    async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
-        """The registered channels (all, or those ``scope``'s patterns cover), sorted,
-        with their event counts and last event times."""
+    async def chat_message(self, channel: str, message_id: str) -> str | None:
+        """A kept chat message's JSON (see ``Broker.chat_message``)."""
+        found = await self._redis.hget(self.keys.base(channel) + "sc", message_id)
+        return None if found is None else cast(bytes, found).decode()
+
+    async def exchange_presence(self, entries: Sequence[str | None], ttl: float) -> list[SpaceView]:
+        """Run ``PRESENCE``: this server's entry per space written (None: renewed as it
+        is), the others' read when they changed."""
+        args = [self.server_id, repr(float(ttl))]
+        for entry, known in zip(entries, self._revisions, strict=True):
+            args += ["-" if entry is None else entry, known]
+        reply = await self._presence(keys=presence_keys(self.keys), args=args)
+        views = []
+        for index, (revision, missing, flat, read, channels) in enumerate(reply):
+            found: dict[str, str] | None = None
+            if read:
+                self._revisions[index] = revision.decode()
+                found = {
+                    flat[i].decode(): flat[i + 1].decode("utf-8", "replace")
+                    for i in range(0, len(flat), 2)
+                    if flat[i].decode() != self.server_id
+                }
+            views.append(SpaceView(found, bool(missing), int(channels)))
+        return views
+
+    async def names(self, scope: Sequence[str] | None = None) -> list[str]:
+        """The registered channels (all, or those ``scope``'s patterns cover), sorted."""
         registries = [self.keys.registry]
         if self.keys.hub_registry is not None:
             registries.append(self.keys.hub_registry)
@@ -234,7 +277,12 @@ class RedisStore:
                         pipe.zrangebylex(registry, b"[" + stem, b"[" + stem)
             found = cast("list[list[bytes]]", await pipe.execute())
         members = sorted({m for names in found for m in names})
-        names = [n.decode() for n in members]
+        return [n.decode() for n in members]
+
+    async def channels(self, scope: Sequence[str] | None = None) -> list[ChannelInfo]:
+        """The registered channels (all, or those ``scope``'s patterns cover), sorted,
+        with their event counts and last event times."""
+        names = await self.names(scope)
         async with self._redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hmget(self.keys.base(name) + "m", "n", "t")
@@ -266,14 +314,16 @@ def live_frames(message: bytes) -> list[bytes]:
     return [part + b"\n\n" for part in message.split(b"\n\n") if part]
 
 
-def snapshot_json(parts: Sequence[Any], limit: int) -> str:
+def snapshot_json(
+    parts: Sequence[Any], limit: int, chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES
+) -> str:
     """The snapshot ``data`` JSON (``ChannelState``'s shape) of one channel's entry of
     the ``SNAPSHOT`` reply, within ``limit`` bytes.
 
     Stored values are JSON text already, so the object is assembled around them instead
     of decoded and encoded again on every connect.
     """
-    _, progress, status, other, metric, log, tables = parts
+    _, progress, status, other, metric, log, tables, chat = parts
     state = ChannelState.from_texts(
         limit,
         progress=_pairs(progress),
@@ -285,6 +335,8 @@ def snapshot_json(parts: Sequence[Any], limit: int) -> str:
             (name.decode(), [row.decode() for row in rows])
             for name, rows in zip(tables[::2], tables[1::2], strict=True)
         ),
+        chat=_pairs(chat),
+        chat_messages=chat_messages,
     )
     return state.snapshot_json()
 

@@ -4,7 +4,13 @@ The snapshot ``data`` object has this shape (every part optional when empty)::
 
     {"progress": {key: data}, "status": {key: data},
      "metric": [{"ts", "step"?, "values"}...], "table": {name: [row, ...]},
-     "log": [{"ts", "text", "level"?}...], "other": {type: data}}
+     "log": [{"ts", "text", "level"?}...], "other": {type: data},
+     "chat": [message, ...], "presence": {"watchers", "count"}}
+
+``chat`` holds the last ``chat_messages`` messages in post order with their edits and
+deletes applied (an edited message has ``edited``; a deleted one is gone), so a late
+viewer needs no history to show the conversation. ``presence`` is not state: the
+broker adds who watches the channel now to each snapshot it sends (``with_presence``).
 
 Brokers that keep state elsewhere (Redis) must produce the same shape: the widgets
 and the shared broker tests rely on it. The count bounds are ``wire.bounds.SNAPSHOT_*``;
@@ -20,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...wire.bounds import (
+    DEFAULT_CHAT_SNAPSHOT_MESSAGES,
     SNAPSHOT_KEYS,
     SNAPSHOT_LOG_LINES,
     SNAPSHOT_METRIC_POINTS,
@@ -56,6 +63,45 @@ class _Keyed:
 
     def json(self) -> str:
         return _object(self.items.items())
+
+
+class _Chat:
+    """The last messages by id, in post order: an edit keeps a message's place."""
+
+    __slots__ = ("bytes", "items", "most")
+
+    def __init__(self, most: int) -> None:
+        self.items: dict[str, str] = {}
+        self.most = most
+        self.bytes = 0
+
+    def post(self, key: str, text: str) -> None:
+        self.replace(key, text)
+        if len(self.items) > self.most:
+            self.drop_oldest()
+
+    def replace(self, key: str, text: str) -> None:
+        old = self.items.get(key)
+        if old is not None:
+            self.bytes -= json_size(old) + 1
+        self.items[key] = text
+        self.bytes += json_size(text) + 1
+
+    def edit(self, key: str, text: str) -> None:
+        # A message no longer kept (deleted, or older than the last ``most``) stays gone.
+        if key in self.items:
+            self.replace(key, text)
+
+    def delete(self, key: str) -> None:
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.bytes -= json_size(old) + 1
+
+    def drop_oldest(self) -> None:
+        self.delete(next(iter(self.items)))
+
+    def json(self) -> str:
+        return "[" + ",".join(self.items.values()) + "]"
 
 
 class _Lines:
@@ -133,6 +179,7 @@ class ChannelState:
         "_json",
         "_ts",
         "_ts_text",
+        "chat",
         "limit",
         "log",
         "metric",
@@ -142,7 +189,11 @@ class ChannelState:
         "table",
     )
 
-    def __init__(self, limit: int = DEFAULT_SNAPSHOT_BYTES) -> None:
+    def __init__(
+        self,
+        limit: int = DEFAULT_SNAPSHOT_BYTES,
+        chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
+    ) -> None:
         self.limit = limit
         self.progress = _Keyed()
         self.status = _Keyed()
@@ -150,6 +201,7 @@ class ChannelState:
         self.metric = _Lines(SNAPSHOT_METRIC_POINTS)
         self.log = _Lines(SNAPSHOT_LOG_LINES)
         self.table = _Tables()
+        self.chat = _Chat(chat_messages)
         # The events of a batch share their ts, and the repr of a float with 17 digits
         # costs more than the rest of an item: it is formatted once per ts.
         self._ts = 0.0
@@ -162,9 +214,17 @@ class ChannelState:
         """JSON bytes held (a little more than the snapshot's own length)."""
         return self._bytes
 
-    def apply(self, type_: str, data: Any, ts: float, data_json: str | None = None) -> None:
-        """Fold one published event into the state; ``data_json`` is ``data`` encoded."""
-        part: _Keyed | _Lines | _Tables
+    def apply(
+        self,
+        type_: str,
+        data: Any,
+        ts: float,
+        data_json: str | None = None,
+        state_json: str | None = None,
+    ) -> None:
+        """Fold one published event into the state; ``data_json`` is ``data`` encoded,
+        ``state_json`` what to keep of it when that is not ``data`` (``EventIn``)."""
+        part: _Keyed | _Lines | _Tables | _Chat
         if type_ == "metric":
             part = self.metric
             before = part.bytes
@@ -181,8 +241,21 @@ class ChannelState:
             part = self.table
             before = part.bytes
             part.append(data["table"], dumps(data["row"]))
-        elif type_ == "notify":
-            return  # a toast is an event, not a state: a late viewer gets none
+        elif type_ == "chat" or type_ == "chat_edit" or type_ == "chat_delete":
+            part = self.chat
+            before = part.bytes
+            if type_ == "chat":
+                part.post(data["id"], data_json or dumps(data))
+            elif type_ == "chat_edit":
+                if state_json is None:
+                    return
+                part.edit(data["id"], state_json)
+            else:
+                part.delete(data["id"])
+        elif type_ == "notify" or type_ == "presence":
+            # A toast is an event, not a state: a late viewer gets none. Presence is
+            # added to each snapshot as it is when the snapshot is sent.
+            return
         else:
             part = self.other
             before = part.bytes
@@ -195,13 +268,14 @@ class ChannelState:
     def _fit(self) -> None:
         # The oldest item of the part that holds the most goes first: a flood of one
         # kind (log lines, say) cannot push the other kinds out of the snapshot.
-        parts: tuple[_Keyed | _Lines | _Tables, ...] = (
+        parts: tuple[_Keyed | _Lines | _Tables | _Chat, ...] = (
             self.metric,
             self.log,
             self.table,
             self.progress,
             self.status,
             self.other,
+            self.chat,
         )
         while self._bytes > self.limit:
             part = max(parts, key=lambda p: p.bytes)
@@ -220,10 +294,12 @@ class ChannelState:
         metric: Iterable[str] = (),
         log: Iterable[str] = (),
         tables: Iterable[tuple[str, Iterable[str]]] = (),
+        chat: Iterable[tuple[str, str]] = (),
+        chat_messages: int = DEFAULT_CHAT_SNAPSHOT_MESSAGES,
     ) -> ChannelState:
         """A state from parts kept elsewhere as JSON text (the Redis broker's), oldest
         first, held to ``limit`` bytes as ``apply`` would."""
-        state = cls(limit)
+        state = cls(limit, chat_messages)
         for keyed, pairs in ((state.progress, progress), (state.status, status)):
             for key, text in pairs:
                 keyed.put(key, text)
@@ -235,8 +311,18 @@ class ChannelState:
         for name, rows in tables:
             for text in rows:
                 state.table.append(name, text)
+        for key, text in chat:
+            state.chat.post(key, text)
         state._bytes = sum(
-            p.bytes for p in (state.progress, state.status, state.other, state.metric, state.log)
+            p.bytes
+            for p in (
+                state.progress,
+                state.status,
+                state.other,
+                state.metric,
+                state.log,
+                state.chat,
+            )
         )
         state._bytes += state.table.bytes
         state._json = None
@@ -274,8 +360,18 @@ class ChannelState:
                 parts.append('"log":' + self.log.json())
             if self.other.items:
                 parts.append('"other":' + self.other.json())
+            if self.chat.items:
+                parts.append('"chat":' + self.chat.json())
             self._json = "{" + ",".join(parts) + "}"
         return self._json
+
+
+def with_presence(state_json: str, presence_json: str | None) -> str:
+    """A snapshot's JSON (``snapshot_json``) with ``"presence"`` added, if there is one."""
+    if presence_json is None:
+        return state_json
+    separator = "" if state_json == "{}" else ","
+    return state_json[:-1] + separator + '"presence":' + presence_json + "}"
 
 
 def _item_size(key: str, text: str) -> int:

@@ -19,3 +19,11 @@ export {
 } from "./patterns.js";
 export type { EnvelopeSink } from "./sink.js";
 export type * from "./types.js";
+export {
+	isAuthor,
+	isChatDelete,
+	isChatEdit,
+	isChatMessage,
+	isPresence,
+	SERVER_TYPES,
+} from "./types.js";

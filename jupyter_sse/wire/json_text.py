@@ -92,11 +92,12 @@ _C_ENCODE: Final = _c_encoder()
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON that every browser can parse; raises ``SSEValueError`` otherwise."""
+    """Compact JSON that every browser can parse, on one line for every reader (see
+    ``escape_line_ends``); raises ``SSEValueError`` otherwise."""
     try:
         if _C_ENCODE is not None and type(value) in (dict, list):
-            return "".join(_C_ENCODE(value, 0))
-        return _ENCODER.encode(value)
+            return escape_line_ends("".join(_C_ENCODE(value, 0)))
+        return escape_line_ends(_ENCODER.encode(value))
     except (TypeError, ValueError) as e:
         raise SSEValueError(f"data is not JSON-serializable: {e}") from None
     except RecursionError:
@@ -130,8 +131,7 @@ _SPLITLINES_RE: Final = re.compile("[\u0085\u2028\u2029]")
 
 def escape_line_ends(text: str) -> str:
     """JSON ``text`` with U+0085, U+2028 and U+2029 written as ``\\uXXXX`` escapes: the
-    same JSON value, on one line for every reader. For text people type (chat), where
-    these come from pasted documents."""
+    same JSON value, on one line for every reader (``dumps`` does it to all it makes)."""
     if text.isascii():
         return text
     return _SPLITLINES_RE.sub(lambda m: _SPLITLINES_ENDS[m.group()], text)

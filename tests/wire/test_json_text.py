@@ -36,4 +36,16 @@ def test_a_self_containing_value_is_refused() -> None:
 )
 def test_dumps_is_compact_json(value: Any) -> None:
     expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    assert dumps(value) == expected
+    # The same text, but for the characters str.splitlines takes for line ends, which
+    # are escaped (the same JSON value: see the next test).
+    assert dumps(value) == expected.replace("\u2028", "\\u2028")
+
+
+def test_dumps_keeps_every_value_on_one_line_for_every_reader() -> None:
+    """A raw U+2028 in a log line made httpx's aiter_lines (str.splitlines) cut the
+    data line in two; a browser does not, but a Python reader would lose the event."""
+    value = {"text": "a\u2028b\u2029c\x85d é"}
+    text = dumps(value)
+    assert text.splitlines() == [text]
+    assert json.loads(text) == value
+    assert "é" in text  # other non-ASCII text stays as it is

@@ -9,6 +9,7 @@ export {
 	type SseClientOptions,
 	type Subscription,
 } from "./client.js";
+export { ChatApi, ChatError, type ChatInfo, xsrfToken } from "./chat-api.js";
 export { Connection, type ConnectionStatus } from "./connection.svelte.js";
 export {
 	isChannel,

@@ -3,11 +3,13 @@
 // never the components or the views (src/imports.test.ts).
 export {
 	ChannelStore,
+	KEPT_CHAT_MESSAGES,
 	KEPT_LOG_LINES,
 	KEPT_TABLE_ROWS,
 	KEPT_TOASTS,
 } from "./channel-store.svelte.js";
 export type {
+	ChatEntry,
 	CustomEntry,
 	LogEntry,
 	ProgressEntry,

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+	chatTime,
 	clock,
 	estimateEta,
+	formatBytes,
 	formatCell,
 	formatCount,
 	formatDuration,
+	formatPercent,
 	formatRate,
 	formatValue,
 	plural,
@@ -93,5 +96,21 @@ describe("times", () => {
 		expect(ago(3 * 3600)).toBe("3 h ago");
 		expect(ago(2 * 86400)).toBe("2 d ago");
 		expect(ago(-30)).toBe("just now");
+	});
+});
+
+describe("chat and system formats", () => {
+	it("shows a message's time, with its day when not today", () => {
+		const now = new Date(2026, 11, 5, 12, 0).getTime();
+		expect(chatTime(new Date(2026, 11, 5, 9, 41).getTime() / 1000, now)).toBe("09:41 AM");
+		expect(chatTime(new Date(2026, 11, 4, 9, 41).getTime() / 1000, now)).toBe("Dec 4, 09:41 AM");
+	});
+
+	it("reads bytes and percentages", () => {
+		expect(formatBytes(1536)).toBe("1.5 KiB");
+		expect(formatBytes(3 * 1024 ** 3)).toBe("3 GiB");
+		expect(formatBytes(null)).toBe("–");
+		expect(formatPercent(12.345)).toBe("12.3%");
+		expect(formatPercent(null)).toBe("–");
 	});
 });

@@ -115,3 +115,48 @@ export function timeAgo(ts: number, nowMs: number = Date.now()): string {
 	if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
 	return `${Math.floor(seconds / 86400)} d ago`;
 }
+
+// --- chat and system ----------------------------------------------------------------
+
+const hourMinute = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
+const dayHourMinute = new Intl.DateTimeFormat(LOCALE, {
+	month: "short",
+	day: "numeric",
+	hour: "2-digit",
+	minute: "2-digit",
+});
+const fullDate = new Intl.DateTimeFormat(LOCALE, { dateStyle: "full", timeStyle: "medium" });
+const oneDecimal = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+
+/** A chat message's time: "09:41" today, "Dec 4, 09:41" before. */
+export function chatTime(ts: number, nowMs: number = Date.now()): string {
+	const when = new Date(ts * 1000);
+	const now = new Date(nowMs);
+	const today = when.toDateString() === now.toDateString();
+	return (today ? hourMinute : dayHourMinute).format(when);
+}
+
+/** The whole date and time, for a tooltip or `<time datetime>`'s title. */
+export function fullTime(ts: number): string {
+	return fullDate.format(new Date(ts * 1000));
+}
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** `1536` → `"1.5 KiB"`; null (not measured) → "–". */
+export function formatBytes(n: number | null | undefined): string {
+	if (n == null || !Number.isFinite(n)) return "–";
+	let value = n;
+	let unit = 0;
+	while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	return `${oneDecimal.format(value)} ${BYTE_UNITS[unit]}`;
+}
+
+/** `12.345` → `"12.3%"`; null (not measured yet) → "–". */
+export function formatPercent(n: number | null | undefined): string {
+	if (n == null || !Number.isFinite(n)) return "–";
+	return `${oneDecimal.format(n)}%`;
+}

@@ -8,6 +8,7 @@ export {
 	KEPT_TABLE_ROWS,
 	KEPT_TOASTS,
 } from "./channel-store.svelte.js";
+export { ChatSession, samePerson } from "./chat-session.svelte.js";
 export type {
 	ChatEntry,
 	CustomEntry,

@@ -18,6 +18,23 @@ export {
 	patternMatches,
 	scopeCovers,
 } from "./patterns.js";
+export {
+	ACTIVITY_CHANNEL,
+	type CellNoticeData,
+	type GpuDevice,
+	type GpuInfo,
+	isCellNotice,
+	type KernelRow,
+	type KernelState,
+	type KernelStatusData,
+	kernelRows,
+	SYSTEM_CHANNEL,
+	SYSTEM_INFO,
+	SYSTEM_KERNELS,
+	type SystemInfo,
+	systemInfo,
+	type SystemValueName,
+} from "./server-channels.js";
 export type { EnvelopeSink } from "./sink.js";
 export type * from "./types.js";
 export {

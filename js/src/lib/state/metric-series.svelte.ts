@@ -40,6 +40,14 @@ export class MetricSeries {
 		return this.#x;
 	}
 
+	/**
+	 * Server time (epoch seconds) of every point, whatever `xKind` is: the x column of a
+	 * chart drawn by time. Non-reactive, mutated in place like `x`.
+	 */
+	get ts(): readonly number[] {
+		return this.#ts;
+	}
+
 	column(name: string): Column {
 		return this.#columns.get(name) ?? [];
 	}

@@ -123,7 +123,7 @@ export function downsample(
 }
 
 /** `values` at `indices`, as a column uPlot draws (`null` for a gap). */
-export function gather(values: Values, indices: Int32Array): (number | null)[] {
+export function gather(values: Values, indices: ArrayLike<number>): (number | null)[] {
 	const out = new Array<number | null>(indices.length);
 	for (let k = 0; k < indices.length; k++) out[k] = values[indices[k] ?? 0] ?? null;
 	return out;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { downsample, gather, lowerBound, upperBound, visibleRange } from "./downsample.js";
+import {
+	BLOCK,
+	BlockIndex,
+	downsample,
+	downsampleIndexed,
+	gather,
+	lowerBound,
+	upperBound,
+	visibleRange,
+} from "./downsample.js";
 import { Smoother, ema } from "./smooth.js";
 
 function steps(n: number): number[] {
@@ -97,5 +106,43 @@ describe("ema", () => {
 		values.splice(0, 2);
 		expect(smoother.update(x, values, 0.6)).toEqual(ema(values, 0.6));
 		expect(smoother.update(x, values, 0.3)).toEqual(ema(values, 0.3));
+	});
+});
+
+describe("downsampleIndexed", () => {
+	it("keeps the peaks, both ends and the bound, reading whole blocks", () => {
+		const n = 1_000_000;
+		const x = steps(n);
+		const a: (number | null)[] = x.map((i) => Math.sin(i / 3000));
+		const b: (number | null)[] = x.map((i) => Math.cos(i / 7000));
+		a[400_001] = 9;
+		b[999_998] = -9;
+		const indexes = [new BlockIndex(), new BlockIndex()];
+		indexes.forEach((index, i) => index.update(x, [a, b][i]!));
+		const picked = downsampleIndexed(x, [a, b], indexes, 0, n, 700);
+		expect(picked.length).toBeLessThanOrEqual(700 * 6);
+		expect(picked[0]).toBe(0);
+		expect(picked[picked.length - 1]).toBe(n - 1);
+		expect(gather(a, picked)).toContain(9);
+		expect(gather(b, picked)).toContain(-9);
+	});
+
+	it("follows a column that grows in place, and one that was cut", () => {
+		const x = steps(10_000);
+		const v: number[] = x.map(() => 0);
+		const index = new BlockIndex();
+		index.update(x, v);
+		expect(index.minAt.length).toBe(Math.floor(10_000 / BLOCK));
+		for (let i = 0; i < 1000; i++) {
+			x.push(x.length);
+			v.push(i === 500 ? 7 : 0);
+		}
+		index.update(x, v);
+		expect(index.maxAt).toContain(10_500);
+		x.splice(0, 1000);
+		v.splice(0, 1000);
+		index.update(x, v);
+		expect(index.maxAt).toContain(9_500);
+		expect(index.minAt.length).toBe(Math.floor(10_000 / BLOCK));
 	});
 });

@@ -122,6 +122,151 @@ export function downsample(
 	return out.slice(0, length);
 }
 
+/** Points per block of a `BlockIndex`: a long range is scanned a block at a time. */
+export const BLOCK = 64;
+
+/**
+ * The index of the lowest and the highest value of every complete block of `BLOCK`
+ * points of one column, kept up to date as the column grows in place: each call adds
+ * the blocks completed since the last one. A column that was cut or replaced (its first
+ * x, or the x of the last block held, changed) is indexed again from the start.
+ */
+export class BlockIndex {
+	minAt: number[] = [];
+	maxAt: number[] = [];
+	// The values at those indices (Infinity and -Infinity for a block of gaps): a draw
+	// compares these plain doubles instead of reading the column at each index.
+	min: number[] = [];
+	max: number[] = [];
+	#values: Values | null = null;
+	#firstX = NaN;
+	#lastX = NaN;
+
+	update(x: ArrayLike<number>, values: Values): void {
+		const blocks = this.minAt.length;
+		const held = blocks * BLOCK;
+		const valid =
+			values === this.#values &&
+			values.length >= held &&
+			(blocks === 0 || (x[0] === this.#firstX && x[held - 1] === this.#lastX));
+		if (!valid) {
+			this.minAt = [];
+			this.maxAt = [];
+			this.min = [];
+			this.max = [];
+			this.#values = values;
+		}
+		const complete = Math.floor(values.length / BLOCK);
+		for (let k = this.minAt.length; k < complete; k++) {
+			const [lo, hi] = extremes(values, k * BLOCK, (k + 1) * BLOCK);
+			this.minAt.push(lo);
+			this.maxAt.push(hi);
+			this.min.push(lo < 0 ? Infinity : (values[lo] ?? Infinity));
+			this.max.push(hi < 0 ? -Infinity : (values[hi] ?? -Infinity));
+		}
+		this.#firstX = x[0] ?? NaN;
+		this.#lastX = x[complete * BLOCK - 1] ?? NaN;
+	}
+}
+
+/** Indices of the lowest and highest non-null value in `[from, to)`; -1 when none. */
+function extremes(values: Values, from: number, to: number): [number, number] {
+	let minAt = -1;
+	let maxAt = -1;
+	let lo = Infinity;
+	let hi = -Infinity;
+	for (let j = from; j < to; j++) {
+		const v = values[j];
+		if (v == null) continue;
+		if (v < lo) {
+			lo = v;
+			minAt = j;
+		}
+		if (v > hi) {
+			hi = v;
+			maxAt = j;
+		}
+	}
+	return [minAt, maxAt];
+}
+
+/**
+ * What `downsample` returns, in time that grows with the number of blocks rather than
+ * points: when a pixel column holds several blocks, its slice is widened or narrowed
+ * to whole blocks (so a column may take up to a block of its neighbour's points; every
+ * point kept is still drawn at its own x), and each block's extremes come from
+ * `indexes` (one per column, updated by the caller). Short ranges are scanned as they are.
+ */
+export function downsampleIndexed(
+	x: ArrayLike<number>,
+	columns: readonly Values[],
+	indexes: readonly BlockIndex[],
+	start: number,
+	end: number,
+	buckets: number,
+): Int32Array {
+	const slots = Math.max(1, Math.floor(buckets));
+	if (end - start < slots * BLOCK * 4) return downsample(x, columns, start, end, buckets);
+	const perBucket = 2 + 2 * columns.length;
+	const out = new Int32Array(slots * perBucket);
+	const picked = new Int32Array(perBucket);
+	const x0 = x[start] ?? 0;
+	const span = (x[end - 1] ?? 0) - x0;
+	let length = 0;
+	let from = start;
+	for (let b = 0; b < slots && from < end; b++) {
+		let to = end;
+		if (b < slots - 1 && span > 0) {
+			const cut = lowerBound(x, x0 + (span * (b + 1)) / slots);
+			to = Math.min(end, Math.max(from + 1, Math.round(cut / BLOCK) * BLOCK));
+		}
+		let n = 0;
+		picked[n++] = from;
+		for (let c = 0; c < columns.length; c++) {
+			const column = columns[c] ?? [];
+			const index = indexes[c];
+			const firstBlock = Math.ceil(from / BLOCK);
+			const lastBlock = Math.min(Math.floor(to / BLOCK), index?.min.length ?? 0);
+			const blocked = index !== undefined && firstBlock < lastBlock;
+			// The slice's edges (or all of it, when it spans no whole block) point by point…
+			let [minAt, maxAt] = extremes(column, from, blocked ? firstBlock * BLOCK : to);
+			let lo = minAt < 0 ? Infinity : (column[minAt] ?? Infinity);
+			let hi = maxAt < 0 ? -Infinity : (column[maxAt] ?? -Infinity);
+			if (blocked) {
+				// …and the whole blocks between them from the index.
+				const { min, max, minAt: minIdx, maxAt: maxIdx } = index;
+				for (let k = firstBlock; k < lastBlock; k++) {
+					const a = min[k] ?? Infinity;
+					if (a < lo) {
+						lo = a;
+						minAt = minIdx[k] ?? -1;
+					}
+					const z = max[k] ?? -Infinity;
+					if (z > hi) {
+						hi = z;
+						maxAt = maxIdx[k] ?? -1;
+					}
+				}
+				const [a, z] = extremes(column, lastBlock * BLOCK, to);
+				const av = a < 0 ? Infinity : (column[a] ?? Infinity);
+				const zv = z < 0 ? -Infinity : (column[z] ?? -Infinity);
+				if (av < lo) minAt = a;
+				if (zv > hi) maxAt = z;
+			}
+			if (minAt >= 0) picked[n++] = minAt;
+			if (maxAt >= 0) picked[n++] = maxAt;
+		}
+		picked[n++] = to - 1;
+		const slice = picked.subarray(0, n).sort();
+		for (let k = 0; k < n; k++) {
+			const index = slice[k] ?? 0;
+			if (length === 0 || out[length - 1] !== index) out[length++] = index;
+		}
+		from = to;
+	}
+	return out.slice(0, length);
+}
+
 /** `values` at `indices`, as a column uPlot draws (`null` for a gap). */
 export function gather(values: Values, indices: ArrayLike<number>): (number | null)[] {
 	const out = new Array<number | null>(indices.length);

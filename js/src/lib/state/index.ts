@@ -22,6 +22,7 @@ export type {
 export { Feed, type Listener } from "./feed.js";
 export { FrameBatcher, type FrameScheduler, nextFrame } from "./frame-batcher.js";
 export { LiveClient, type LiveClientOptions, type Registration } from "./live-client.js";
+export { type JoinedRuns, joinRuns, metricLines, type RunLine } from "./metric-join.js";
 export {
 	type AlignedData,
 	type Column,

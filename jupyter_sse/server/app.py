@@ -37,6 +37,7 @@ from .chat.route import ChatHandler, ChatLimits
 from .chat.settings import ChatSettings
 from .chat.watchers import WatcherBoard
 from .dashboard import DashboardHandler, StaticHandler
+from .descriptors import raise_open_files
 from .handlers import (
     ChannelsHandler,
     HealthHandler,
@@ -321,6 +322,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             self.viewer_secret.encode() or None,
             owned=not self.viewer_secret_file,
         )
+        raise_open_files(self.max_connections, self.log)
         tick = Tick(self.max_write_delay / 1000)
         self.watchers = WatcherBoard(self.presence_max_watchers)
         self.services = Services(

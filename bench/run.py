@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -52,6 +53,7 @@ STARTERS: dict[str, Callable[[Path, int], servers.Server]] = {
             "heartbeat_interval": HEARTBEAT,
             "max_connections": 101_000,
             "max_connections_per_user": 101_000,
+            "max_streams_per_link": 101_000,
         },
     ),
     "tornado": lambda tmp, core: servers.start_tornado_peer(tmp, core, heartbeat=HEARTBEAT),
@@ -454,6 +456,24 @@ async def ceiling(tmp: Path, core: int, n: int, seconds: float) -> dict[str, Any
     return {"connections": n, "seconds": t1 - t0, "per_second": (count1 - count0) / (t1 - t0)}
 
 
+def viewer_link(server: servers.Server, pattern: str) -> str:
+    """A viewer token of jupyter-sse for ``pattern`` (``POST sse/tokens``)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.target.port, timeout=30)
+    try:
+        body = json.dumps({"channels": [pattern], "ttl": 3600})
+        conn.request("POST", "/sse/tokens", body=body, headers=server.target.headers)
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"minting a viewer link answered {response.status}: {answer}")
+        token: str = answer["token"]
+        return token
+    finally:
+        conn.close()
+
+
 def many_possible(wanted: int) -> tuple[int, str]:
     """How many streams this machine lets one process hold, and why not more."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -468,11 +488,18 @@ def many_possible(wanted: int) -> tuple[int, str]:
 async def many_streams(server: servers.Server, n: int, plan: Plan) -> dict[str, Any]:
     """(i) ``n`` streams on one server process: held idle with heartbeats on for
     ``plan.many_hold`` s (memory: RSS after minus before, per stream), then a broadcast
-    of one event per second, each POSTed on its own, to every one of them."""
-    target = server.target
+    of one event per second, each POSTed on its own, to every one of them. On
+    jupyter-sse the streams open a viewer link, as a crowd given a dashboard link
+    does (one person in presence, however many streams)."""
     channel = f"many-{time.monotonic_ns()}"
+    target = server.target
+    if server.name == "jupyter-sse":
+        link = viewer_link(server, f"{channel}*")
+        target = dataclasses.replace(
+            target, stream_path=f"{target.stream_path}&token={link}", headers={}
+        )
     warm = await loadgen.open_readers(target, channel + "-warm", 50)
-    await warm_up(target, channel + "-warm", warm)
+    await warm_up(server.target, channel + "-warm", warm)
     loadgen.close_readers(warm)
     await asyncio.sleep(1.0)
     before = server.rss()
@@ -493,8 +520,8 @@ async def many_streams(server: servers.Server, n: int, plan: Plan) -> dict[str, 
         await asyncio.sleep(plan.many_hold)
         after = server.rss()
         held = sum(1 for r in readers if not r.closed.done())
-        await warm_up(target, channel, readers)
-        pub = loadgen.Publisher(target, channel)
+        await warm_up(server.target, channel, readers)
+        pub = loadgen.Publisher(server.target, channel)
         await pub.connect()
         start = time.perf_counter()
         for i in range(plan.many_events):

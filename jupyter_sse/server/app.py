@@ -37,6 +37,7 @@ from .chat.route import ChatHandler, ChatLimits
 from .chat.settings import ChatSettings
 from .chat.watchers import WatcherBoard
 from .dashboard import DashboardHandler, StaticHandler
+from .descriptors import raise_open_files
 from .handlers import (
     ChannelsHandler,
     HealthHandler,
@@ -47,7 +48,7 @@ from .handlers import (
 from .limits import Limits, TokenBuckets
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
-from .tick import Tick
+from .tick import DEFAULT_MAX_DELAY, Tick
 from .tokens import PublishToken
 from .webhooks.config import parse_webhooks
 from .webhooks.service import Webhooks
@@ -140,6 +141,17 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         help="""Bytes a stream may hold for a client that reads slower than events arrive
         (default 1048576 = 1 MiB). Past it the connection is closed; the client resumes
         from its last event id, and the server's memory stays bounded.""",
+    )
+    max_write_delay = Float(
+        DEFAULT_MAX_DELAY * 1000,
+        config=True,
+        help=f"""Milliseconds the write of new events to every stream may be held after a
+        long one (default {DEFAULT_MAX_DELAY * 1000:g}). A write to all streams that takes
+        1 ms or more (~4 ms at 1,000 streams) is followed by a pause as long as it took, up
+        to this, in which the server reads requests; the events they carry then go out
+        together in the next write. An idle server writes an event as soon as its request
+        is handled. Higher: more requests between long writes (many streams, publishers
+        sending one event per request); lower: less added latency. 0: never held.""",
     )
     publish_rate_limit = Float(
         0.0,
@@ -270,7 +282,13 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             )
         return value
 
-    @validate("heartbeat_interval", "history_ttl", "publish_rate_limit", "viewer_token_ttl_max")
+    @validate(
+        "heartbeat_interval",
+        "history_ttl",
+        "max_write_delay",
+        "publish_rate_limit",
+        "viewer_token_ttl_max",
+    )
     def _non_negative(self, proposal: dict[str, Any]) -> float:
         value: float = proposal["value"]
         if value < 0:
@@ -304,7 +322,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             self.viewer_secret.encode() or None,
             owned=not self.viewer_secret_file,
         )
-        tick = Tick()
+        raise_open_files(self.max_connections, self.log)
+        tick = Tick(self.max_write_delay / 1000)
         self.watchers = WatcherBoard(self.presence_max_watchers)
         self.services = Services(
             self._make_broker(tick),

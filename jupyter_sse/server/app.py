@@ -45,6 +45,7 @@ from .handlers import (
     TokensHandler,
 )
 from .limits import Limits, TokenBuckets
+from .metrics import COUNTS
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
 from .tick import Tick
@@ -423,6 +424,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             retries=self.webhook_retries,
             log=self.log,
         )
+        self.webhook_senders.on_outcome = lambda hook, outcome: COUNTS.webhook(outcome)
         services.attach(self.server_channels)
         services.attach(self.webhook_senders)
 

@@ -9,7 +9,7 @@ from typing import Final, Protocol
 
 from tornado.ioloop import PeriodicCallback
 
-from . import tokens
+from . import metrics, tokens
 from .broker.base import Broker
 from .limits import Limits, TokenBuckets
 from .secret import InvalidSecret, ServerSecret
@@ -58,6 +58,7 @@ class Services:
         watchers: Callable[[str], int] = lambda channel: 0,
     ) -> None:
         self.broker = broker
+        metrics.BROKERS.add(broker)  # its state and channels on /metrics
         self.limits = limits
         self.publish_token = publish_token
         self.viewer_secret = secret

@@ -42,6 +42,7 @@ from ...wire.events import EventIn
 from ...wire.names import covered, matching
 from ...wire.redis_keys import DEFAULT_PREFIX, KeyLayout, redacted
 from ...wire.sse import check_frame
+from ..metrics import COUNTS
 from ..tick import Tick
 from .base import (
     BrokerUnavailable,
@@ -349,6 +350,7 @@ class RedisBroker:
 
     def _drop(self, channel: str, frame: bytes) -> None:
         self.dropped += 1
+        COUNTS.dropped_frames += 1
         # Logged once in a while: whoever writes bad frames must not fill the log too.
         if self.dropped == 1 or self.dropped % 1000 == 0:
             log.warning(
@@ -421,6 +423,7 @@ class RedisBroker:
     def _up(self) -> None:
         if not self._ready.is_set() and self._tried.is_set():
             log.info("jupyter_sse: connected to Redis at %s", self.where)
+            COUNTS.redis_reconnects += 1
         self._ready.set()
         self._tried.set()
 

@@ -35,6 +35,7 @@ from ...wire.redis_scripts import (
     snapshot_keys,
 )
 from ...wire.sse import check_frame, reset_frame, snapshot_frame
+from ..metrics import COUNTS
 from .base import ChannelInfo, PresenceSource, SpaceView, no_presence
 from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState, with_presence
 
@@ -159,6 +160,7 @@ class RedisStore:
         seq = int(reply[1])
         cursor = f"{reply[0].decode()}-{seq}"
         frames = [reset_frame(now, reason)] if reason is not None else []
+        COUNTS.resets += reason is not None
         for parts in reply[2:]:
             name = parts[0].decode()
             state = snapshot_json(parts, self.snapshot_bytes, self.chat_messages)
@@ -199,6 +201,7 @@ class RedisStore:
             authored = self.keys.is_hub(channel)
             if check_frame(frame, channel, authored=authored) != (epoch, position):
                 self.dropped += 1
+                COUNTS.dropped_frames += 1
                 continue
             out.append(Entry(position, channel, frame))
         return out

@@ -224,7 +224,10 @@ class SSEHandler(JupyterHandler):
 
 async def publish_or_refuse(services: Services, events: list[EventIn]) -> list[str]:
     """``broker.publish(events)``, with the broker's refusals as HTTP errors (503 when it
-    is unreachable, 429 when it is full): nothing was written either way."""
+    is unreachable or the server is misconfigured, 429 when it is full): nothing was
+    written either way."""
+    if services.faults:
+        raise RefusedError(503, "; ".join(services.faults), {"Retry-After": "60"})
     try:
         ids = await services.broker.publish(events)
     except BrokerUnavailable as e:

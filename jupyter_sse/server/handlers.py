@@ -231,10 +231,15 @@ class HealthHandler(SSEHandler):
     async def get(self) -> None:
         await self.authorize("user")
         health = self.services.broker.health()
+        reasons = [*self.services.faults, *self.services.notices]
         try:
             self.services.viewer_secret.current()
         except InvalidSecret as e:
-            health = {**health, "state": "degraded", "reason": str(e)}
+            reasons.append(str(e))
+        if health["state"] != "ok":
+            reasons.append(health.get("reason", ""))
+        if reasons:
+            health = {**health, "state": "degraded", "reason": "; ".join(reasons)}
         health["connections"] = len(self.services.connections)
         self.write_json(health)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
 from tornado.ioloop import PeriodicCallback
@@ -38,7 +38,9 @@ class Services:
     (the app rewrites its runtime file with the new publish token). ``tenant`` is whose
     server this is (hub channels are stamped with it), ``public_url`` where people reach
     it, ``behind_hub`` whether it runs under JupyterHub; ``watchers`` how many people
-    watch a channel now (presence).
+    watch a channel now (presence). ``faults``: what keeps it from publishing (a bad
+    setting, Redis support missing), said by health and by a 503 on publish;
+    ``notices``: what only health reports (the front end is not built).
     """
 
     def __init__(
@@ -56,6 +58,8 @@ class Services:
         public_url: str = "",
         behind_hub: bool = False,
         watchers: Callable[[str], int] = lambda channel: 0,
+        faults: Sequence[str] = (),
+        notices: Sequence[str] = (),
     ) -> None:
         self.broker = broker
         metrics.BROKERS.add(broker)  # its state and channels on /metrics
@@ -69,6 +73,10 @@ class Services:
         self.public_url = public_url
         self.behind_hub = behind_hub
         self.watchers = watchers
+        # What keeps this server from publishing (health: degraded; publish: 503), and
+        # what only health reports (the front end is not built).
+        self.faults = list(faults)
+        self.notices = list(notices)
         self.connections = EventStreams(tick)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now

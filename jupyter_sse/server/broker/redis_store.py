@@ -18,10 +18,11 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
 
 from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.events import EventIn
-from ...wire.redis_keys import KeyLayout
+from ...wire.redis_keys import KeyLayout, parse_version
 from ...wire.redis_scripts import (
     PRESENCE,
     PUBLISH,
@@ -205,6 +206,15 @@ class RedisStore:
                 continue
             out.append(Entry(position, channel, frame))
         return out
+
+    async def version(self) -> tuple[int, ...]:
+        """Redis's version (``INFO server``); ``()`` when this user may not ask (an ACL
+        user of a hub tenant is allowed only what the broker needs)."""
+        try:
+            info = await self._redis.info("server")
+        except ResponseError:
+            return ()
+        return parse_version(str(info.get("redis_version", "")))
 
     async def current_position(self) -> int:
         """The newest position any publisher has taken (the counter itself)."""

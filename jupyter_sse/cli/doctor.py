@@ -134,7 +134,9 @@ def labextension_enabled() -> Check:
             "reinstall jupyter-sse from a wheel that carries the JupyterLab extension",
         )
     # What `jupyter labextension disable` writes: the extension's name, or one plugin's id.
-    disabled = get_page_config(paths, logger=None).get("disabledExtensions", {})
+    disabled = get_page_config(paths, logger=None).get("disabledExtensions") or {}
+    if isinstance(disabled, list):  # older page configs list the names
+        disabled = dict.fromkeys(disabled, True)
     if any(on and name.partition(":")[0] == LABEXTENSION for name, on in disabled.items()):
         return Check(
             "labextension",

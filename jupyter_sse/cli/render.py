@@ -152,7 +152,10 @@ class Printer:
             except ImportError:
                 pass  # the plain fallback: the `cli` extra is not installed
             else:
-                self._console = Console(file=out, highlight=False, soft_wrap=True)
+                # `always` colours a pipe too (`| less -R`); auto leaves it to rich.
+                self._console = Console(
+                    file=out, highlight=False, soft_wrap=True, force_terminal=colour or None
+                )
         self._open: tuple[str, str] | None = None  # the bar whose line is unfinished
 
     def show(self, event: str, envelope: dict[str, Any]) -> None:

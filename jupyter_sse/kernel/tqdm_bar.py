@@ -122,8 +122,10 @@ class tqdm(_auto_tqdm):  # type: ignore[misc]  # tqdm is untyped; named as tqdm 
                 if feed.sent_postfix.get(name) != value:
                     feed.channel.status(f"{feed.key}/{name}", value)
             feed.sent_postfix = dict(feed.postfix)
-        except SSEError as e:
-            # The bar keeps drawing: printing progress is what tqdm is for.
+        except (SSEError, RuntimeError) as e:
+            # The bar keeps drawing: printing progress is what tqdm is for. (RuntimeError:
+            # a bar closed by the garbage collector at interpreter exit, when no thread
+            # can start any more.)
             self._sse = None
             warnings.warn(
                 f"jupyter_sse.tqdm: bar {feed.key!r} is not published: {e}",

@@ -159,6 +159,9 @@ class _Brokers:
     def add(self, broker: _BrokerLike) -> None:
         self._brokers.add(broker)
 
+    def discard(self, broker: _BrokerLike) -> None:
+        self._brokers.discard(broker)
+
     def __iter__(self) -> Iterator[_BrokerLike]:
         return iter(list(self._brokers))
 
@@ -231,13 +234,21 @@ class SSECollector(Collector):
         channels = GaugeMetricFamily(
             f"{PREFIX}_channels", "Channels held by the embedded broker.", labels=["broker"]
         )
+        # One sample per broker kind: a process normally runs one server, and a scrape
+        # must never hold two samples of one series (tests run several servers).
+        ups: dict[str, float] = {}
+        held: dict[str, float] = {}
         for broker in BROKERS:
             health = broker.health()
             state = health.get("state") if isinstance(health, dict) else None
-            up.add_metric([broker.kind], 1.0 if state == "ok" else 0.0)
+            ups[broker.kind] = min(ups.get(broker.kind, 1.0), 1.0 if state == "ok" else 0.0)
             count = getattr(broker, "channel_count", None)
             if callable(count):
-                channels.add_metric([broker.kind], float(count()))
+                held[broker.kind] = held.get(broker.kind, 0.0) + float(count())
+        for kind, value in sorted(ups.items()):
+            up.add_metric([kind], value)
+        for kind, value in sorted(held.items()):
+            channels.add_metric([kind], value)
         yield up
         yield channels
 

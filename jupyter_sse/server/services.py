@@ -148,6 +148,7 @@ class Services:
         seconds."""
         for timer in self._timers:
             timer.stop()
+        metrics.BROKERS.discard(self.broker)
         self.connections.close_all("server stopping")
         # Parts use the broker: they stop first (a part that never started stops at once).
         for part in reversed(self._parts):

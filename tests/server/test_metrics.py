@@ -20,6 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from jupyter_sse.server.metrics import close_label, frame_type, type_label
+from tests.support.redis_server import RedisServer
 from tests.support.server import Server, wait_for
 
 LIMIT = 64 * 1024
@@ -166,3 +167,30 @@ async def test_the_grafana_dashboard_queries_only_metrics_that_exist(server: Ser
     )
     assert queried
     assert queried <= exported, queried - exported
+
+
+@pytest.mark.parametrize("broker_kind", ["redis"])
+async def test_redis_reconnects_state_and_dropped_frames(
+    server: Server, redis_server: RedisServer
+) -> None:
+    broker = server.app.services.broker
+    await server.app.services.start()
+    await wait_for(lambda: broker.health()["state"] == "ok", 10, "Redis to be up")
+    before = await scrape(server)
+
+    # A frame that no publisher of ours wrote, straight onto a live channel: dropped.
+    with redis_server.client() as raw:
+        raw.publish(broker.keys.live("m"), b"data: not a frame\n\n")
+    await wait_for(lambda: broker.frames_dropped == 1, 10, "the frame to be dropped")
+
+    redis_server.kill()
+    await wait_for(lambda: broker.health()["state"] != "ok", 10, "the broker to see it down")
+    down = await scrape(server)
+    assert down["jupyter_sse_broker_up", frozenset({("broker", "redis")})] == 0
+    redis_server.start()
+    await wait_for(lambda: broker.health()["state"] == "ok", 20, "the broker to reconnect")
+
+    after = await scrape(server)
+    assert delta(before, after, "jupyter_sse_redis_reconnects_total") == 1
+    assert delta(before, after, "jupyter_sse_frames_dropped_total") == 1
+    assert after["jupyter_sse_broker_up", frozenset({("broker", "redis")})] == 1

@@ -11,36 +11,18 @@ import asyncio
 import json
 import re
 import socket
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from jupyter_sse.server.metrics import close_label, frame_type, type_label
+from tests.support.metrics import delta, scrape
 from tests.support.redis_server import RedisServer
 from tests.support.server import Server, wait_for
 
 LIMIT = 64 * 1024
-Sample = tuple[str, frozenset[tuple[str, str]]]
-
-
-async def scrape(server: Server) -> Counter[Sample]:
-    response = await server.get("metrics", headers=server.auth)
-    assert response.status_code == 200, response.text
-    values: Counter[Sample] = Counter()
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            if sample.name.startswith("jupyter_sse_"):
-                values[sample.name, frozenset(sample.labels.items())] = sample.value
-    return values
-
-
-def delta(before: Counter[Sample], after: Counter[Sample], name: str, **labels: str) -> float:
-    key = (name, frozenset(labels.items()))
-    return after[key] - before[key]
 
 
 async def publish_as(server: Server, subject: str, events: list[dict[str, Any]]) -> int:

@@ -164,6 +164,10 @@ def tail(args: argparse.Namespace) -> int:
     while True:
         try:
             stream = Stream(server, args.channels, cursor)
+            if not connected and not args.json:
+                printer.note(
+                    f"following {' '.join(args.channels)} on {server.url} (Ctrl-C to stop)"
+                )
             connected, delay = True, stream.retry
             for event in stream.events():
                 delay = stream.retry
@@ -207,6 +211,9 @@ def publish(args: argparse.Namespace) -> int:
         for event_id in _send(server, [event]):
             print(event_id)
         return OK
+    if sys.stdin.isatty():
+        what = "the data of one event" if args.channel is not None else "one whole event"
+        print(f"each line: {what}, as JSON; Ctrl-D to end", file=sys.stderr)
     bad = 0
     for batch in _stdin_batches():
         events = []

@@ -55,6 +55,7 @@ class tqdm(_auto_tqdm):  # type: ignore[misc]  # tqdm is untyped; named as tqdm 
     """
 
     _sse: _Feed | None = None
+    default_channel: str | Channel = DEFAULT_CHANNEL  # bars without channel= (see `on`)
 
     def __init__(
         self,
@@ -67,10 +68,18 @@ class tqdm(_auto_tqdm):  # type: ignore[misc]  # tqdm is untyped; named as tqdm 
         super().__init__(*args, **kwargs)
         if getattr(self, "disable", True):
             return  # disable=True (or a non-tty with disable=None): nothing is shown
-        target = channel if isinstance(channel, Channel) else Channel(channel or DEFAULT_CHANNEL)
+        chosen = channel or self.default_channel
+        target = chosen if isinstance(chosen, Channel) else Channel(chosen)
         name = key or self.desc.rstrip(": ") or f"tqdm-{abs(getattr(self, 'pos', 0))}"
         self._sse = _Feed(target, name)
         self._publish(force=True)
+
+    @classmethod
+    def on(cls, channel: str | Channel) -> type[tqdm]:
+        """This class with bars going to ``channel`` by default: for code that makes
+        its bars itself and takes only a class (``tqdm_class=tqdm.on("train/run-1")``)."""
+        target = channel if isinstance(channel, Channel) else Channel(channel)  # checked now
+        return type(f"tqdm_on_{target.name}", (cls,), {"default_channel": target})
 
     # --- tqdm's calls, extended ---------------------------------------------------------
 

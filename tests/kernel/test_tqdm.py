@@ -185,3 +185,19 @@ def test_a_disabled_bar_publishes_nothing() -> None:
     # No publisher could work here: a bar that tried would warn (an error under pytest).
     for _ in tqdm(range(3), disable=True, channel=Channel("tq/off", publisher=Publisher())):
         pass
+
+
+async def test_a_class_bound_to_a_channel_for_code_that_takes_only_a_class(
+    server: Server,
+) -> None:
+    def library_code(tqdm_class: type[tqdm]) -> int:
+        # A library that makes its own bar and knows nothing of channels.
+        return sum(tqdm_class(range(7), desc="inside", file=io.StringIO()))
+
+    async with publishing(server, "tq/bound") as (ch, stream):
+        bound = tqdm.on(ch)
+        assert await asyncio.to_thread(library_code, bound) == sum(range(7))
+        events = await until(stream, finished("inside"))
+    assert progress_of(events, "inside")[-1]["value"] == 7
+    assert issubclass(bound, tqdm)
+    assert tqdm.default_channel == "progress"  # the class itself is left as it was

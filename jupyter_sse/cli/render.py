@@ -167,25 +167,27 @@ class Printer:
         if event == "presence":
             return
         lines = describe(event, envelope)
-        bar = None
+        bar = None  # the (channel, key) of a bar on a terminal, whose line can be redrawn
+        done = False
         if event == "progress" and self.tty and isinstance(envelope.get("data"), dict):
             data = envelope["data"]
             bar = (str(envelope.get("channel")), str(data.get("key")))
-            if data.get("done"):
-                bar = None
+            done = bool(data.get("done"))
         if self._open is not None:
-            if bar == self._open:
-                self.out.write("\r\x1b[2K")
-            else:
-                self.out.write("\n")
+            # The same bar again: redraw its line; anything else starts below it.
+            self.out.write("\r\x1b[2K" if bar == self._open else "\n")
         for i, line in enumerate(lines):
             last = i == len(lines) - 1
-            self._write(line, end="" if last and bar is not None else "\n")
-        self._open = bar
+            self._write(line, end="" if last and bar is not None and not done else "\n")
+        self._open = None if done else bar
         self.out.flush()
 
     def note(self, text: str) -> None:
         """A line about the connection itself (to stderr: pipes get events only)."""
+        if self._open is not None:  # end the bar's line first: stderr shares the terminal
+            self.out.write("\n")
+            self.out.flush()
+            self._open = None
         stamp = time.strftime("%H:%M:%S")
         print(f"[{stamp}] {text}", file=sys.stderr, flush=True)
 

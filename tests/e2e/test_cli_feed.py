@@ -4,11 +4,13 @@ a real server."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sys
 
 import pytest
 
+from jupyter_sse.cli.render import Printer
 from tests.support.server import Server, wait_for
 
 CLI = [sys.executable, "-m", "jupyter_sse.cli"]
@@ -150,3 +152,24 @@ async def test_every_command_has_help() -> None:
         code, out, _ = await run(command, "--help")
         assert code == 0
         assert out.startswith("usage: jupyter sse " + command)
+
+
+class Terminal(io.StringIO):
+    """What tail writes to when a person watches it (a terminal, without colours)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_bar_redraws_its_own_line() -> None:
+    screen = Terminal()
+    printer = Printer(screen, colour=False)
+    for value in (1, 5, 10):
+        data = {"key": "k", "value": value, "total": 10, "done": value == 10}
+        printer.show("progress", {"channel": "p", "data": data})
+    printer.show("status", {"channel": "p", "data": {"key": "phase", "value": "eval"}})
+    lines = screen.getvalue().split("\n")
+    # One line for the bar, redrawn in place (\r + erase), then the status below it.
+    assert lines[0].count("\r\x1b[2K") == 2
+    assert lines[0].endswith("100% 10/10  done")
+    assert lines[1:] == ["p phase: eval", ""]

@@ -50,8 +50,8 @@ class tqdm(_auto_tqdm):  # type: ignore[misc]  # tqdm is untyped; named as tqdm 
 
     ``key`` names the bar on the channel (default: ``desc``, else ``tqdm-<position>``),
     so a rerun of the same loop updates the same bar; ``set_description`` changes only
-    its label. ``publisher``: the process's default one unless given. Every other
-    argument is tqdm's.
+    its label. A channel given by name publishes through the process's default
+    publisher; a ``Channel`` through its own. Every other argument is tqdm's.
     """
 
     _sse: _Feed | None = None

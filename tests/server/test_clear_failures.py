@@ -4,10 +4,13 @@ a traceback and 404s."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +18,8 @@ import pytest
 from jupyter_sse.server import app as app_module
 from jupyter_sse.wire.redis_keys import parse_version, too_old
 from tests.support.live_server import free_port, live_server
-from tests.support.server import Server
+from tests.support.old_redis import OldRedis
+from tests.support.server import Server, wait_for
 
 EVENT = {"channel": "c", "type": "log", "data": {"text": "x"}}
 
@@ -131,3 +135,33 @@ def test_redis_url_without_the_redis_extra(tmp_path: Path) -> None:
     assert len(told) == 1, log
     assert "Traceback" not in log
     assert "ModuleNotFoundError" not in log
+
+
+@pytest.fixture
+def old_redis(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[str]:
+    """The URL of a server that says it is Redis 6.0."""
+    old = OldRedis()
+    url = jp_asyncio_loop.run_until_complete(old.__aenter__())
+    yield url
+    jp_asyncio_loop.run_until_complete(old.__aexit__(None, None, None))
+
+
+@pytest.fixture
+def sse_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A test that asks for ``old_redis`` runs its server on it."""
+    if "old_redis" in request.fixturenames:
+        return {"redis_url": request.getfixturevalue("old_redis")}
+    return {}
+
+
+async def test_a_redis_older_than_6_2_is_named_and_publish_refused(
+    server: Server, old_redis: str
+) -> None:
+    await server.app.services.start()
+    await wait_for(lambda: server.app.services.broker.too_old, 10, "the version check")
+    state = await health(server)
+    assert state["state"] == "degraded"
+    assert "is version 6.0.16; jupyter-sse needs 6.2 or later" in state["reason"]
+    refused = await server.publish([EVENT])
+    assert refused.status_code == 503
+    assert "upgrade Redis" in refused.json()["error"]

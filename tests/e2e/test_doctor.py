@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,7 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jupyter_sse.cli import doctor as doctor_checks
 from tests.support.live_server import LiveServer, free_port, live_server
+from tests.support.old_redis import OldRedis
 from tests.support.redis_server import RedisServer
 
 CLI = [sys.executable, "-m", "jupyter_sse.cli", "doctor", "--json"]
@@ -117,3 +120,11 @@ def test_doctor_passes_a_good_set_up_and_names_each_fault(
     code, findings = doctor(tmp_path, None)
     assert code == 3
     assert "no running Jupyter server" in findings["server"]["detail"]
+
+
+async def test_doctor_names_a_redis_that_is_too_old() -> None:
+    async with OldRedis() as url:
+        checks = {c.name: c for c in await asyncio.to_thread(doctor_checks.redis, url)}
+    assert checks["redis"].status == "fail"
+    assert checks["redis"].detail.endswith("is Redis 6.0.16")
+    assert checks["redis"].fix == "upgrade to Redis 6.2 or later"

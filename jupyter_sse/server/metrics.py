@@ -78,6 +78,8 @@ class Counts:
     """Process-wide totals counted on hot paths: plain ints, read at scrape time."""
 
     __slots__ = (
+        "_frame",
+        "_frame_type",
         "bytes_sent",
         "closed",
         "delivered",
@@ -105,6 +107,8 @@ class Counts:
         self.delivered: dict[str, int] = {}
         self.rate_limited: dict[str, int] = {}
         self.webhooks: dict[str, int] = {}
+        self._frame = b""  # the frame last fanned out, and its type label
+        self._frame_type = OTHER
 
     def stream_opened(self, viewer: bool) -> None:
         kind = "viewer" if viewer else "user"
@@ -120,8 +124,12 @@ class Counts:
             _add(self.published, type_label(type_))
 
     def fanned_out(self, frame: bytes, members: int) -> None:
+        # The same frame goes to every fan-out group that covers its channel: its type
+        # is read once, not once per group.
+        if frame is not self._frame:
+            self._frame, self._frame_type = frame, frame_type(frame)
         if members:
-            _add(self.delivered, frame_type(frame), members)
+            _add(self.delivered, self._frame_type, members)
 
     def refused_rate(self, route: str) -> None:
         _add(self.rate_limited, route)

@@ -558,6 +558,8 @@ import io, json, time
 import jupyter_sse as sse
 try:
     from tqdm import tqdm
+    from tqdm.auto import tqdm as auto_tqdm
+    from jupyter_sse import tqdm as sse_tqdm
 except ImportError:
     tqdm = None
 ch = sse.channel("bench-kernel")
@@ -591,14 +593,28 @@ def theirs():
         pass
     return time.perf_counter() - t
 
+def auto():
+    t = time.perf_counter()
+    for _ in auto_tqdm(range(M), disable=False, file=io.StringIO()):
+        pass
+    return time.perf_counter() - t
+
+def drop_in():
+    t = time.perf_counter()
+    for _ in sse_tqdm(range(M), disable=False, file=io.StringIO(), desc="bench", channel=bars):
+        pass
+    return time.perf_counter() - t
+
 b = min(bare() for _ in range(5))
 o = min(ours() for _ in range(5))
 q = min(theirs() for _ in range(5)) if tqdm is not None else None
+a = min(auto() for _ in range(5)) if tqdm is not None else None
+d = min(drop_in() for _ in range(5)) if tqdm is not None else None
 sse.flush(30)
 print("BENCH-RESULT " + json.dumps({{
     "events": N, "loop_seconds": t1 - t0, "delivered_seconds": t2 - t0,
     "dropped": stats["dropped"], "failed": stats["failed"],
-    "iterations": M, "bare_s": b, "ours_s": o, "tqdm_s": q,
+    "iterations": M, "bare_s": b, "ours_s": o, "tqdm_s": q, "auto_s": a, "drop_in_s": d,
 }}))
 """
 
@@ -1082,6 +1098,15 @@ class Bench:
             theirs = (r["tqdm_s"] - r["bare_s"]) / r["iterations"]
             row.raw["jupyter-sse"] = {"ours_ns": 1e9 * ours, "tqdm_ns": 1e9 * theirs}
             row.values["jupyter-sse"] = f"{1e9 * ours:.0f} ns (tqdm {1e9 * theirs:.0f} ns)"
+        row = self.row("tqdm", "jupyter_sse.tqdm per iteration (vs tqdm.auto)")
+        if r["auto_s"] is None:
+            row.raw["jupyter-sse"] = {"ours_ns": None, "tqdm_ns": None}
+            row.values["jupyter-sse"] = "tqdm not installed: bench/setup.sh"
+        else:
+            ours_ns = 1e9 * (r["drop_in_s"] - r["bare_s"]) / r["iterations"]
+            auto_ns = 1e9 * (r["auto_s"] - r["bare_s"]) / r["iterations"]
+            row.raw["jupyter-sse"] = {"ours_ns": ours_ns, "tqdm_ns": auto_ns}
+            row.values["jupyter-sse"] = f"{ours_ns:.0f} ns (tqdm.auto {auto_ns:.0f} ns)"
         lost = self.row("lost", "lost events, all runs")
         lost.raw.setdefault("jupyter-sse", {"lost": 0})
         lost.raw["jupyter-sse"]["lost"] += r["events"] - r["stored"] + r["dropped"]
@@ -1247,6 +1272,12 @@ class Bench:
             else:
                 ratio = r["ours_ns"] / r["tqdm_ns"] if r["tqdm_ns"] > 0 else float("inf")
                 ok(row, ratio <= 2, "<= 2x tqdm", f"{ratio:.2f}x tqdm")
+        if (row := rows.get("tqdm")) and (r := row.raw.get(j)):
+            if r["tqdm_ns"] is None:
+                ok(row, None, "<= 2x tqdm.auto (not measured)")
+            else:
+                ratio = r["ours_ns"] / r["tqdm_ns"] if r["tqdm_ns"] > 0 else float("inf")
+                ok(row, ratio <= 2, "<= 2x tqdm.auto", f"{ratio:.2f}x tqdm.auto")
         if (row := rows.get("resume")) and (r := row.raw.get(j)):
             ratios = [
                 f"{r['ms'] / v['ms']:.2f}x {p}"
@@ -1282,6 +1313,7 @@ class Bench:
                 "transport_redis",
                 "call",
                 "progress",
+                "tqdm",
                 "memory",
                 "resume",
                 "system",

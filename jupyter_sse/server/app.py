@@ -14,9 +14,10 @@ from typing import Any
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
+from traitlets import Bool, Float, Int, List, TraitError, TraitType, Unicode, default, validate
+from traitlets.config import Config
 
-from ..wire.assets import STATIC_DIR
+from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD, STATIC_DIR
 from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
 from ..wire.errors import SSEConfigError
 from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout, tenant_prefix
@@ -46,6 +47,7 @@ from .handlers import (
     TokensHandler,
 )
 from .limits import Limits, TokenBuckets
+from .metrics import COUNTS
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
 from .tick import DEFAULT_MAX_DELAY, Tick
@@ -295,6 +297,37 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             raise TraitError(f"SSEApp.{proposal['trait'].name} may not be negative, got {value}")
         return value
 
+    faults = List(
+        Unicode(),
+        help="""What keeps this server from publishing, as sentences that say what to do
+        (a bad setting, Redis support missing). Not a setting: filled at start; while
+        it is not empty, sse/health reports `degraded` with them and publishing answers
+        503.""",
+    )
+
+    def _load_config(
+        self,
+        cfg: Config,
+        section_names: list[str] | None = None,
+        traits: dict[str, TraitType[Any, Any]] | None = None,
+    ) -> None:
+        # A bad setting must not stop the extension from loading: every sse/* route would
+        # answer 404, after a traceback. The setting keeps its default; the log says what
+        # to fix, and health and publish say the server is not right (see `faults`).
+        try:
+            super()._load_config(cfg, section_names, traits)
+        except TraitError:
+            # traitlets rolled back the whole section: load the settings one by one.
+            for name, trait in (traits or self.traits(config=True)).items():
+                try:
+                    super()._load_config(cfg, section_names, {name: trait})
+                except TraitError as e:
+                    self._fault(f"{e}; fix it and restart (meanwhile the default is used)")
+
+    def _fault(self, message: str) -> None:
+        self.log.error("jupyter_sse: %s; until then publishing answers 503", message)
+        self.faults = [*self.faults, message]
+
     services: Services
     server_channels: ServerChannels  # jupyter/system, jupyter/activity, jupyter/events/*
     webhook_senders: Webhooks  # named apart from the `webhooks` setting it is made from
@@ -313,10 +346,15 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         _ = self.redis_url
         os.environ.pop(REDIS_URL_ENV, None)
         if self.max_request_bytes < self.max_event_bytes + 4096:
-            raise TraitError(
+            self._fault(
                 f"SSEApp.max_request_bytes ({self.max_request_bytes}) must be at least "
                 f"max_event_bytes + 4096 ({self.max_event_bytes + 4096}): one event must fit"
             )
+            self.max_request_bytes = self.max_event_bytes + 4096
+        notices = []
+        if not DASHBOARD_JS.exists():
+            notices.append(f"the dashboard and widget are not built: {HOW_TO_BUILD}")
+            self.log.error("jupyter_sse: %s", notices[-1])
         secret = ServerSecret(
             Path(self.viewer_secret_file or default_secret_file()),
             self.viewer_secret.encode() or None,
@@ -350,6 +388,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             public_url=self.public_url,
             behind_hub="JUPYTERHUB_SERVICE_PREFIX" in os.environ,
             watchers=self.watchers.count,
+            faults=self.faults,
+            notices=notices,
         )
         self._attach_chat()
         self._attach_server_channels()
@@ -382,9 +422,17 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
 
     def _make_broker(self, tick: Tick) -> Broker:
         if self.redis_url:
-            # Imported here: redis is an optional dependency of the Redis deployment only.
-            from .broker.redis import RedisBroker
-
+            try:
+                # Imported here: redis is an optional dependency of the Redis deployment.
+                from .broker.redis import RedisBroker
+            except ModuleNotFoundError as e:
+                if (e.name or "").partition(".")[0] not in ("redis", "hiredis"):
+                    raise
+                self._fault(
+                    "c.SSEApp.redis_url is set but Redis support is not installed: "
+                    "pip install 'jupyter-sse[redis]' and restart"
+                )
+                return self._memory_broker(tick)
             return RedisBroker(
                 self.redis_url,
                 prefix=self.redis_prefix,
@@ -396,6 +444,9 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
                 presence=self.watchers.presence_json,
                 tick=tick,
             )
+        return self._memory_broker(tick)
+
+    def _memory_broker(self, tick: Tick) -> MemoryBroker:
         return MemoryBroker(
             history_size=self.history_size,
             history_ttl=self.history_ttl,
@@ -442,6 +493,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             retries=self.webhook_retries,
             log=self.log,
         )
+        self.webhook_senders.on_outcome = lambda hook, outcome: COUNTS.webhook(outcome)
         services.attach(self.server_channels)
         services.attach(self.webhook_senders)
 

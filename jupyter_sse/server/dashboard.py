@@ -12,7 +12,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 from tornado.httputil import url_concat
 
-from ..wire.assets import DASHBOARD_JS
+from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD
 from . import tokens
 from .auth import Principal
 from .handler_base import SSEHandler
@@ -42,6 +42,8 @@ class DashboardHandler(SSEHandler):
             # them so in words, rather than a JSON error. It can read nothing.
             self.set_status(403)
             principal = Principal("viewer", "refused", scope=())
+        if not DASHBOARD_JS.exists():
+            raise web.HTTPError(503, f"the dashboard is not built: {HOW_TO_BUILD}")
         token = self.get_query_argument("token", None)
         if token is not None and principal.kind == "viewer" and principal.name != "refused":
             self._exchange(token)

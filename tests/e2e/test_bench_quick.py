@@ -22,6 +22,7 @@ ROWS = {
     "kernel",
     "call",
     "progress",
+    "tqdm",
     "memory",
     "resume",
     "system",

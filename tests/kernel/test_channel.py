@@ -211,6 +211,7 @@ def test_module_functions_use_one_default_publisher() -> None:
     assert sorted(sse.__all__) == sorted(
         [
             "Channel",
+            "LogHandler",
             "Publisher",
             "SSEConfigError",
             "SSEDeliveryError",
@@ -222,6 +223,8 @@ def test_module_functions_use_one_default_publisher() -> None:
             "publish",
             "share",
             "stats",
+            "tqdm",
+            "trange",
         ]
     )
 
@@ -231,7 +234,8 @@ def test_importing_and_publishing_loads_no_server_or_widget_code() -> None:
     code = (
         "import sys, jupyter_sse as sse\n"
         "sse.channel('c').metric(step=1, loss=0.5)\n"
-        "heavy = {'jupyter_server', 'tornado', 'anywidget', 'redis', 'ipywidgets'}\n"
+        "heavy = {'jupyter_server', 'tornado', 'anywidget', 'redis', 'ipywidgets', 'tqdm',"
+        " 'prometheus_client'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     env = {"JUPYTER_SSE_URL": "http://127.0.0.1:9/", "JUPYTER_SSE_TOKEN": "t", "PATH": ""}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..metrics import COUNTS
 from ..streams import http_chunk
 from ..tick import Tick
 from .base import Subscriber
@@ -59,6 +60,7 @@ class FanOut:
     def send(self, frame: bytes) -> None:
         """Queue ``frame`` for every member; delivered at the end of this loop tick."""
         self._pending.append(frame)
+        COUNTS.fanned_out(frame, len(self._members))
         if not self._scheduled:
             self._scheduled = True
             self._tick.defer(self)

@@ -18,8 +18,9 @@ import { type LabSession, mountOutput, type SavedState } from "./views.js";
 export const MIME_TYPE = "application/vnd.jupyter-sse.view+json";
 /** The format version this renderer reads (`version` in the data). */
 export const VIEW_VERSION = 1;
-// Under the anywidget's view (rank 0 in its manager): where both are there, this wins.
-export const RANK = -1;
+// Lower ranks win: the widget manager gives its view -10 on each notebook, so this one,
+// below it, is what JupyterLab draws where the extension is installed.
+export const RANK = -20;
 
 interface ViewData {
 	channels: string[];

@@ -43,7 +43,12 @@ export function showOutput(
 			]),
 		);
 	});
-	const view = mount(LiveView, { target: root, props: { stores, connection: client.connection } });
+	// JupyterLab shows `notify` events as its own notifications (once per page): no
+	// second toast inside each output.
+	const view = mount(LiveView, {
+		target: root,
+		props: { stores, connection: client.connection, toasts: false },
+	});
 	const stopPersist = persistState(stores, options.save);
 	return () => {
 		stopPersist();

@@ -24,6 +24,7 @@ CASES = {
     "publish_with_curl.sh": ("examples/shell", {"status", "log"}),
     "publish_from_script.py": ("train/demo", {"progress", "metric", "status"}),
     "alerts.py": ("examples/alerts", {"status"}),
+    "lab_live_output.py": ("examples/lab", {"progress", "status"}),
 }
 
 
@@ -54,6 +55,8 @@ async def test_example_publishes(server: Server, name: str) -> None:
     async with server.stream(channel) as s:
         snapshot = (await s.next()).envelope["data"]
     assert kinds <= set(snapshot), snapshot
+    if name == "lab_live_output.py":
+        assert 'view: {"channels": ["examples/lab"], "version": 1}' in out
     if name == "custom_events.py":
         assert "received {'service': 'api', 'version': '1.4.2'}" in out
 

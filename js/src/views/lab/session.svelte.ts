@@ -11,7 +11,7 @@
  */
 import type { Envelope, NotifyData, PresenceData } from "$lib/sse";
 import { patternMatches } from "$lib/sse";
-import { type LiveClient, pageClients, type Registration } from "$lib/state";
+import { type ClientRegistry, type LiveClient, pageClients, type Registration } from "$lib/state";
 
 /** The status-bar words for the connection (`Connection.status` folded for people). */
 export type LiveState = "live" | "reconnecting" | "offline" | "refused";
@@ -40,6 +40,8 @@ export interface LabSessionOptions {
 	/** GETs a path under the base URL with the page's credentials and returns its JSON. */
 	getJson: (path: string) => Promise<unknown>;
 	notify: (notice: Notice) => void;
+	/** Where the clients come from: the page's registry unless a test brings its own. */
+	registry?: ClientRegistry;
 }
 
 // Types whose events count toward the rate and mark a channel active.
@@ -165,7 +167,8 @@ export class LabSession {
 	}
 
 	#register(patterns: readonly string[]): Registration {
-		const { client, registration } = pageClients.register(this.baseUrl, patterns);
+		const registry = this.#options.registry ?? pageClients;
+		const { client, registration } = registry.register(this.baseUrl, patterns);
 		this.#holds += 1;
 		this.#attach(client);
 		return registration;

@@ -125,7 +125,27 @@ def test_live_output_survives_reload_reopen_kernel_death_and_server_restart(
         expect(
             panel.locator('[data-slot=live-channel][data-channel="fresh/run-7"]')
         ).to_be_visible()
+        # Its streams on this server, from the listing the new channel set off: this page's.
+        demo_row = panel.locator("[data-slot=live-channel][data-channel=demo]")
+        expect(demo_row.locator("[data-slot=badge]")).to_have_text(NONZERO)
         _screenshots(page, "light")
+
+        # A channel opens as a live view of its own in the main area.
+        fresh_row = panel.locator('[data-slot=live-channel][data-channel="fresh/run-7"]')
+        fresh_row.get_by_role("button", name="Open fresh/run-7 as a live view").click()
+        view = page.locator(".jp-sse-channel-view")
+        expect(view.locator("[data-slot=badge]", has_text="created")).to_be_visible()
+        _app(page, "docmanager:open", "{path: 'demo.ipynb'}")
+
+        # Share: scope and lifetime in a dialog, then a viewer link (never the Jupyter token).
+        demo_row.get_by_role("button", name="Share demo").click()
+        dialog = page.locator(".jp-Dialog")
+        expect(dialog.locator(".jp-sse-share-scope")).to_have_value("demo")
+        dialog.locator(".jp-sse-share-ttl").select_option("3600")
+        dialog.get_by_role("button", name="Copy link").click()
+        link = page.locator(".Toastify__toast", has_text="sse/dashboard?token=").first
+        expect(link).to_be_visible()
+        assert lab.token not in link.inner_text()
         _switch_theme(page, "JupyterLab Dark")
         _screenshots(page, "dark")
         _switch_theme(page, "JupyterLab Light")
@@ -141,9 +161,7 @@ def test_live_output_survives_reload_reopen_kernel_death_and_server_restart(
         _advancing(page, BACK_WITHIN_MS)
 
         # (b) Close the notebook's tab and open it again: the same.
-        _app(page, "docmanager:save")
-        _app(page, "application:close-all")
-        expect(page.locator(".jp-Notebook")).to_have_count(0)
+        _close_all_saving(page)
         _app(page, "docmanager:open", "{path: 'demo.ipynb'}")
         expect(page.locator(".jp-Notebook .jp-CodeCell").first).to_be_visible()
         _advancing(page, BACK_WITHIN_MS)
@@ -182,6 +200,20 @@ def test_live_output_survives_reload_reopen_kernel_death_and_server_restart(
         ).to_be_visible()
 
 
+def _close_all_saving(page: Page) -> None:
+    """Closes every tab; the live output keeps saving its state, which makes JupyterLab
+    ask whether to save the notebook: yes."""
+    _app(page, "application:close-all")
+    save = page.locator(".jp-Dialog").get_by_role("button", name="Save", exact=True)
+
+    def closed() -> bool:
+        if save.count() > 0:
+            save.first.click()
+        return page.locator(".jp-Notebook").count() == 0
+
+    wait_for(closed, "the notebook to close")
+
+
 def _settled_value(page: Page) -> int:
     """The bar's value once it stopped moving (the kernel that moved it is gone)."""
     previous = -1
@@ -196,6 +228,8 @@ def _settled_value(page: Page) -> int:
 def _switch_theme(page: Page, name: str) -> None:
     _app(page, "apputils:change-theme", f"{{theme: {name!r}}}")
     sync_api.expect(page.locator("body")).to_have_attribute("data-jp-theme-name", name)
+    # JupyterLab names the theme once its stylesheet is in, then fades its splash out.
+    sync_api.expect(page.locator("#jupyterlab-splash")).to_have_count(0)
 
 
 def _screenshots(page: Page, theme: str) -> None:

@@ -29,6 +29,7 @@ CASES = {
     "tqdm_drop_in.py": ("examples/tqdm", {"progress", "status"}),
     "logging_to_a_channel.py": ("examples/logging", {"log"}),
     "cli_tour.sh": ("examples/cli", {"status", "log"}),
+    "lab_live_output.py": ("examples/lab", {"progress", "status"}),
 }
 
 
@@ -61,6 +62,8 @@ async def test_example_publishes(server: Server, name: str) -> None:
     async with server.stream(channel) as s:
         snapshot = (await s.next()).envelope["data"]
     assert kinds <= set(snapshot), snapshot
+    if name == "lab_live_output.py":
+        assert 'view: {"channels": ["examples/lab"], "version": 1}' in out
     if name == "custom_events.py":
         assert "received {'service': 'api', 'version': '1.4.2'}" in out
     if name == "tqdm_drop_in.py":

@@ -196,7 +196,11 @@ def test_a_channel_shows_as_text_without_the_widget_module(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "jupyter_sse.kernel.widget", None)
-    assert Channel("train/run-1")._repr_mimebundle_() == {"text/plain": "Channel('train/run-1')"}
+    assert Channel("train/run-1")._repr_mimebundle_() == {
+        "text/plain": "Channel('train/run-1')",
+        # The JupyterLab extension draws it from the stream: no widget library needed.
+        "application/vnd.jupyter-sse.view+json": {"channels": ["train/run-1"], "version": 1},
+    }
 
 
 def test_a_channel_shows_the_live_view_when_widgets_are_available() -> None:

@@ -34,6 +34,16 @@ NONZERO = re.compile(r"^[1-9][0-9]*$")
 # How soon the live output must be back after the notebook is on screen again.
 BACK_WITHIN_MS = 10_000
 
+# The colour JupyterLab's theme gives its main text, as the browser computes it.
+JP_TEXT_COLOR = """() => {
+    const probe = document.createElement("div");
+    probe.style.color = "var(--jp-ui-font-color0)";
+    document.body.append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+}"""
+
 CELL = """\
 import os, time
 import jupyter_sse as sse
@@ -148,6 +158,11 @@ def test_live_output_survives_reload_reopen_kernel_death_and_server_restart(
         assert lab.token not in link.inner_text()
         _switch_theme(page, "JupyterLab Dark")
         _screenshots(page, "dark")
+        # The output's colours are JupyterLab's own in every theme, high contrast too.
+        _switch_theme(page, "JupyterLab Dark High Contrast")
+        _screenshots(page, "high-contrast")
+        output = page.locator(".jp-sse-output .jupyter-sse").first
+        assert output.evaluate("el => getComputedStyle(el).color") == page.evaluate(JP_TEXT_COLOR)
         _switch_theme(page, "JupyterLab Light")
 
         # (a) Reload while the cell still runs: back within 10 s of the notebook, and moving.

@@ -127,13 +127,19 @@ function activate(
 	});
 
 	if (settings) {
-		void settings.load(PLUGIN_ID).then((loaded) => {
-			const apply = (): void => {
-				session.notifyAll = loaded.get("notifyAllChannels").composite === true;
-			};
-			apply();
-			loaded.changed.connect(apply);
-		});
+		settings
+			.load(PLUGIN_ID)
+			.then((loaded) => {
+				const apply = (): void => {
+					session.notifyAll = loaded.get("notifyAllChannels").composite === true;
+				};
+				apply();
+				loaded.changed.connect(apply);
+			})
+			.catch((error: unknown) => {
+				// Without its settings the extension still works, with the defaults.
+				console.warn("jupyter-sse: settings not loaded", error);
+			});
 	}
 }
 

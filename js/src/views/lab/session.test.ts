@@ -83,6 +83,10 @@ describe("LabSession", () => {
 		expect(session.state).toBe("live");
 		stream().fail();
 		expect(session.state).toBe("reconnecting");
+		const connection = session.client?.connection;
+		if (!connection) throw new Error("no client while an output is shown");
+		connection.status = "unauthorized";
+		expect(session.state).toBe("refused");
 		output.release();
 		expect(session.state).toBe("offline");
 	});

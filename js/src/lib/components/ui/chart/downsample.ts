@@ -148,6 +148,11 @@ export class BlockIndex {
 	#firstX = NaN;
 	#lastX = NaN;
 
+	/** Whether the blocks held describe `values` (the column last given to `update`). */
+	heldFor(values: Values): boolean {
+		return values === this.#values && values.length >= this.min.length * BLOCK;
+	}
+
 	update(x: ArrayLike<number>, values: Values): void {
 		const blocks = this.minAt.length;
 		const held = blocks * BLOCK;

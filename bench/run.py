@@ -439,7 +439,7 @@ async def ceiling(tmp: Path, core: int, n: int, seconds: float) -> dict[str, Any
     """(g) The load generator's own ceiling: deliveries/s it parses from ``n`` streams of
     a source that is never the limit (``peers/blaster.py``), read exactly as the
     servers are (counting every event, 50 readers parsing stamps)."""
-    source = servers.start_blaster(tmp, core)
+    source = servers.start_blaster(tmp, core, n)
     try:
         readers = await loadgen.open_readers(
             source.target, "ceiling", n, sample_every=max(1, n // 50)

@@ -180,11 +180,12 @@ def start_jupyter_sse(
     return server
 
 
-def start_blaster(tmp: Path, core: int) -> Server:
-    """The ceiling source (peers/blaster.py): measures the load generator."""
+def start_blaster(tmp: Path, core: int, streams: int) -> Server:
+    """The ceiling source (peers/blaster.py): measures the load generator. It writes
+    once ``streams`` streams are open."""
     port = free_port()
     log = tmp / f"blaster-{port}.log"
-    cmd = [sys.executable, str(HERE / "peers" / "blaster.py"), str(port)]
+    cmd = [sys.executable, str(HERE / "peers" / "blaster.py"), str(port), str(streams)]
     proc = _spawn(_pinned(cmd, core), log)
     target = Target("blaster", "127.0.0.1", port, "/stream?channel={channel}", "/publish")
     server = Server("blaster", target, proc, log)

@@ -1,11 +1,14 @@
 """A source that is never the limit: it measures the load generator, not a server.
 
-Every stream it accepts gets the response headers, then blocks of 100 stamped events
+Every stream it accepts gets the response headers, then blocks of 1,000 stamped events
 (written once per round for all streams, as fast as each socket takes them). What the
 load generator parses from it per second is the most it can parse from any server:
 a figure near that is the load generator's, not the server's.
 
-    python bench/peers/blaster.py PORT
+    python bench/peers/blaster.py PORT STREAMS
+
+It starts writing once STREAMS streams are open: a flood while the rest connect would
+hold their connects up behind it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import sys
 import time
 
-BLOCK_EVENTS = 100
+BLOCK_EVENTS = 1000  # ~60 KB: a few sends move many events, so the blaster is never the limit
 HIGH_WATER = 256 * 1024  # bytes queued per stream before the blaster waits for it
 HEAD = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -61,7 +64,7 @@ def block(n: int) -> bytes:
     )
 
 
-async def main(port: int) -> None:
+async def main(port: int, wanted: int) -> None:
     streams: set[Stream] = set()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
@@ -70,14 +73,15 @@ async def main(port: int) -> None:
     n = 0
     async with server:
         while True:  # runs until the bench terminates it
-            if streams:
+            if len(streams) >= wanted:
+                wanted = 0  # from now on, whoever is connected
                 data = block(n)
                 n += BLOCK_EVENTS
                 for stream in tuple(streams):
                     if not stream.paused and stream.transport is not None:
                         stream.transport.write(data)
-            await asyncio.sleep(0.001 if not streams else 0)
+            await asyncio.sleep(0 if streams and not wanted else 0.001)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))

@@ -6,6 +6,7 @@ Reviewer`) makes a dashboard link whose viewer may also chat on those channels, 
 to everyone watching by its label. Here the reviewer's side is played with the
 standard library: open the link (which swaps the token for a cookie), then post to
 `sse/chat`. The server stamps who wrote it; the text goes out exactly as typed.
+Open the link in a browser to see the chat beside the channel's card, and who watches.
 """
 
 import http.cookiejar

@@ -5,7 +5,8 @@ and the current statuses of ``jupyter/activity``, like any SSE client would. Nee
 JUPYTER_SSE_URL (the server's base URL) and a Jupyter token in JUPYTER_TOKEN.
 
 Any client reads them the same way: ``sse/stream?channel=jupyter/system``, or show
-``sse.channel("jupyter/activity")`` in a notebook.
+``sse.channel("jupyter/activity")`` in a notebook. The dashboard draws both in its
+System and Activity views (``sse/dashboard#system``, ``#activity``).
 """
 
 import json

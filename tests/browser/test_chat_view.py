@@ -77,6 +77,10 @@ def test_a_user_and_a_commenting_viewer_chat_both_ways_and_see_each_other(
             avatars = page.locator('[data-slot="channel-card"] [data-slot="presence-avatars"]')
             expect(avatars).to_have_attribute("data-count", "2")
             expect(avatars).to_have_attribute("aria-label", re.compile(r"Dana \(review\)"))
+        avatars = user.locator('[data-slot="channel-card"] [data-slot="presence-avatars"]')
+        avatars.hover()
+        names = user.locator('[data-slot="tooltip-content"]')
+        expect(names).to_contain_text("Dana (review) (guest)")
 
         # User → viewer, with markup that must stay text.
         markup = 'Loss spiked at <b>step 4k</b> <img src=x onerror="document.title=1">'

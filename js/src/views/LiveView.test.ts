@@ -1,8 +1,8 @@
 import "../test/jsdom-env.js";
-import { cleanup, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Connection } from "$lib/sse";
+import { ChatApi, Connection } from "$lib/sse";
 import { ChannelStore } from "$lib/state";
 import { envelope } from "../test/live-events.js";
 import LiveView from "./LiveView.svelte";
@@ -70,5 +70,33 @@ describe("LiveView", () => {
 		store.apply([envelope("train", "notify", { message: "epoch done", level: "success" })]);
 		flushSync();
 		expect(screen.queryByText("epoch done")).toBeNull();
+	});
+
+	it("opens the channel's chat from its card and counts what came while it was closed", async () => {
+		const me = { name: "alice", display_name: "Alice", kind: "user" };
+		const chatApi = new ChatApi("/", (async () =>
+			Response.json({
+				author: me,
+				may_chat: true,
+				may_moderate: true,
+				max_chars: 100,
+			})) as unknown as typeof fetch);
+		const store = new ChannelStore("train/run-1");
+		store.apply([envelope("train/run-1", "snapshot", {})]);
+		const { container } = render(LiveView, {
+			stores: [store],
+			connection: new Connection(),
+			chatApi,
+		});
+		expect(container.querySelector("[data-slot=chat-panel]")).toBeNull();
+		const bob = { name: "bob", display_name: "Bob", kind: "user" };
+		store.apply([envelope("train/run-1", "chat", { id: "m1", author: bob, text: "hi", ts: 2e9 })]);
+		const button = screen.getByRole("button", { name: /^Chat/ });
+		await waitFor(() => expect(button.getAttribute("aria-label")).toBe("Chat, 1 unread"));
+		await fireEvent.click(button);
+		expect(button.getAttribute("aria-expanded")).toBe("true");
+		const panel = container.querySelector("[data-slot=chat-panel]");
+		expect(panel?.textContent).toContain("hi");
+		expect(button.getAttribute("aria-label")).toBe("Chat");
 	});
 });

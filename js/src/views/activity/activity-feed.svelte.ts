@@ -44,6 +44,8 @@ export class ActivityFeed {
 	items = $state.raw<readonly ActivityItem[]>([]);
 	/** Every kernel the server reports, by id, with its state now. */
 	kernels = $state.raw<Readonly<Record<string, KernelNow>>>({});
+	/** Items that came since the person last looked at the feed (`markSeen`). */
+	unseen = $state(0);
 	readonly client: LiveClient;
 	/** The channel's store (loaded once the first snapshot came). */
 	readonly store: ChannelStore;
@@ -62,6 +64,10 @@ export class ActivityFeed {
 			client.on("status", (e) => this.#status(e)),
 			client.on("snapshot", (e) => this.#snapshot(e)),
 		];
+	}
+
+	markSeen(): void {
+		this.unseen = 0;
 	}
 
 	dispose(): void {
@@ -116,6 +122,7 @@ export class ActivityFeed {
 
 	#push(item: ActivityItem): void {
 		this.items = [item, ...this.items].slice(0, KEPT_ACTIVITY_ITEMS);
+		this.unseen += 1;
 	}
 }
 

@@ -118,4 +118,27 @@ describe("Dashboard", () => {
 		expect(root.classList.contains("dark")).toBe(true);
 		expect(root.dataset.theme).toBe("dark");
 	});
+
+	it("offers the System and Activity views to whoever may read their channels", async () => {
+		const { streaming } = setup({ channels: ["train/run-1"] }, () => json(rows));
+		await vi.advanceTimersByTimeAsync(0);
+		const tabs = screen.getAllByRole("tab").map((tab) => tab.textContent?.trim());
+		expect(tabs).toEqual(["Channels", "System", "Activity"]);
+		expect(streaming()).toEqual(["train/run-1"]);
+		await fireEvent.click(screen.getByRole("tab", { name: "System" }));
+		await vi.advanceTimersByTimeAsync(0);
+		// The server channels join the stream only while the view needs them.
+		expect(streaming()).toEqual(["jupyter/activity", "jupyter/system", "train/run-1"]);
+		expect(location.hash).toBe("#system");
+		await fireEvent.click(screen.getByRole("tab", { name: "Channels" }));
+		await vi.advanceTimersByTimeAsync(0);
+		expect(streaming()).toEqual(["train/run-1"]);
+		expect(location.hash).toBe("");
+	});
+
+	it("shows no view switcher to a viewer whose link covers no server channel", async () => {
+		setup({ channels: ["train/run-1"], viewer: true, scope: ["train/*"] }, () => json(rows));
+		await vi.advanceTimersByTimeAsync(0);
+		expect(screen.queryAllByRole("tab")).toEqual([]);
+	});
 });

@@ -68,7 +68,7 @@ describe("ChatPanel", () => {
 		const quotes = [...container.querySelectorAll("[data-slot=chat-quote]")];
 		expect(quotes[0]?.textContent).toContain("Alice:");
 		expect(quotes[1]?.textContent).toContain("no longer shown");
-		expect(screen.getByRole("img", { name: /2 watching: Alice, Dana \(review\)/ })).toBeTruthy();
+		expect(screen.getByRole("button", { name: /2 watching: Alice, Dana \(review\)/ })).toBeTruthy();
 	});
 
 	it("sends on Enter, keeps Shift+Enter as a line break", async () => {

@@ -356,7 +356,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
                 (r"/sse/health", HealthHandler, api),
                 (r"/sse/tokens", TokensHandler, api),
                 (r"/sse/chat", ChatHandler, {**api, "chat": self.chat_limits}),
-                (r"/sse/dashboard", DashboardHandler, api),
+                # Every route of the dashboard app is the same page (see dashboard.py).
+                (r"/sse/dashboard(?:/.*)?", DashboardHandler, api),
                 (r"/sse/static/(.*)", StaticHandler, {"path": str(STATIC_DIR)}),
             ]
         )

@@ -38,6 +38,7 @@ const LAYERS: [string, string[]][] = [
 	["lib/sse/", ["lib/state/", "lib/components/", "views/", ...ENTRIES]],
 	["lib/state/", ["lib/components/", "views/", ...ENTRIES]],
 	["lib/components/ui/", ["lib/components/live/", "lib/state/", "lib/sse/", "views/", ...ENTRIES]],
+	["lib/i18n/", ["lib/sse/", "lib/state/", "lib/components/", "views/", ...ENTRIES]],
 	["lib/", ["views/", ...ENTRIES]],
 	// Helpers any layer may use, so they use no layer.
 	["lib/format.ts", ["lib/", "views/", ...ENTRIES]],
@@ -69,7 +70,9 @@ describe("the import graph of src/", () => {
 		expect(graph.imports.size).toBeGreaterThan(100);
 		expect(graph.imports.has("lib/sse/client.ts")).toBe(true);
 		expect(graph.imports.has("views/LiveView.svelte")).toBe(true);
-		expect(graph.unresolved).toEqual([]);
+		// The messages Paraglide generates (`lib/i18n/paraglide`, plain JS, not read here)
+		// are the one thing imported that this graph does not hold.
+		expect(graph.unresolved.filter((line) => !/: \.\/paraglide\//.test(line))).toEqual([]);
 	});
 
 	it("has no cycle", () => {

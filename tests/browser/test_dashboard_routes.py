@@ -138,7 +138,9 @@ def test_a_viewer_scope_holds_on_every_route(
     # A link may name a route: the exchange comes back to it.
     page = new_context().new_page()
     page.goto(link.replace("sse/dashboard?", "sse/dashboard/channel/scope/run?"))
-    expect(page).to_have_url(re.compile(re.escape(f"{server.base}sse/dashboard/channel/scope/run?")))
+    expect(page).to_have_url(
+        re.compile(re.escape(f"{server.base}sse/dashboard/channel/scope/run?"))
+    )
     assert "token" not in parse_qs(urlsplit(page.url).query)
     expect(status_badge(page, "scope/run", "phase")).to_have_text("eval")
     page.reload()

@@ -9,7 +9,7 @@
 import "./app.css";
 import type { AnyModel, Render } from "@anywidget/types";
 import { mount, unmount } from "svelte";
-import { pageBaseUrl } from "$lib/sse";
+import { ChatApi, pageBaseUrl } from "$lib/sse";
 import { pageClients, persistState, restoreState, type SavedState } from "$lib/state";
 import LiveView from "./views/LiveView.svelte";
 
@@ -21,10 +21,14 @@ interface Model {
 
 /** Shows `channels` in `root` until the returned function is called. */
 function show(model: AnyModel<Model>, root: HTMLElement): () => void {
-	const { client, registration } = pageClients.register(pageBaseUrl(), model.get("channels"));
+	const baseUrl = pageBaseUrl();
+	const { client, registration } = pageClients.register(baseUrl, model.get("channels"));
 	const stores = registration.stores;
 	restoreState(stores, model.get("state"));
-	const view = mount(LiveView, { target: root, props: { stores, connection: client.connection } });
+	const view = mount(LiveView, {
+		target: root,
+		props: { stores, connection: client.connection, chatApi: new ChatApi(baseUrl) },
+	});
 	const stopPersist = persistState(stores, (state) => {
 		model.set("state", state);
 		try {

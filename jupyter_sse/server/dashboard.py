@@ -86,6 +86,11 @@ class DashboardHandler(SSEHandler):
         if token is not None and principal.kind == "viewer" and principal.name != "refused":
             self._exchange(token)
             return
+        if principal.kind == "user":
+            # Reading the token sets the ``_xsrf`` cookie, which the page's own writes
+            # (``sse/chat``) echo in ``X-XSRFToken``: a page opened with ``?token=`` has
+            # no other Jupyter page to have set it.
+            self.xsrf_token  # noqa: B018
         config = {
             "baseUrl": self.base_url,
             "channels": self.get_query_arguments("channel"),

@@ -18,6 +18,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CASES = {
     "progress_bars.py": ("examples/progress", {"progress"}),
     "metrics_chart.py": ("examples/metrics", {"metric"}),
+    "compare_runs.py": ("examples/runs/lr-0.01", {"metric", "status"}),
     "statuses_and_toasts.py": ("examples/status", {"status", "log"}),
     "live_table.py": ("examples/sweep", {"table"}),
     "custom_events.py": ("examples/custom", {"other"}),

@@ -10,9 +10,12 @@ export interface Envelope {
 
 const now = () => Date.now() / 1000;
 
-/** Metric points `from`..`to` (exclusive) in snapshot form, for a late viewer's history. */
-export function metricHistory(from: number, to: number): unknown[] {
-	const t0 = now() - (to - from) / 1000;
+/**
+ * Metric points `from`..`to` (exclusive) in snapshot form, for a late viewer's history,
+ * a millisecond apart and ending now at step `end` (so chunks of one history line up).
+ */
+export function metricHistory(from: number, to: number, end: number = to): unknown[] {
+	const t0 = now() - (end - from) / 1000;
 	const points = [];
 	for (let step = from; step < to; step++) {
 		points.push({

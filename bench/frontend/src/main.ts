@@ -186,17 +186,30 @@ async function run(): Promise<BenchResult> {
 		return { scenario, events: 0, points: chartPoints(), ...report(frames) };
 	}
 
-	if (scenario === "chart") {
+	if (scenario === "chart" || scenario === "chart-1m") {
+		// `chart-1m`: a million points held, drawn through the chart's downsampling.
+		const history = scenario === "chart" ? 100_000 : 1_000_000;
 		const channel = "bench/chart";
 		const source = await liveView([channel]);
-		source.emit("snapshot", snapshot(channel, { metric: metricHistory(0, 100000) }));
-		await until(() => (chartPoints() ?? 0) >= 100000 || null, "100,000 points drawn");
+		// In snapshots of 100,000 points: one string of a million would be ~70 MB.
+		for (let from = 0; from < history; from += 100_000) {
+			source.emit(
+				"snapshot",
+				snapshot(channel, { metric: metricHistory(from, from + 100_000, history) }),
+			);
+			await sleep(0);
+		}
+		await until(
+			() => (chartPoints() ?? 0) >= history || null,
+			`${history.toLocaleString("en-US")} points drawn`,
+			60000,
+		);
 		await sleep(warmupMs);
 		const producer = startProducer(source, {
 			kind: "metric",
 			perSecond: 1000,
 			channel,
-			fromStep: 100000,
+			fromStep: history,
 		});
 		const start = source.delivered;
 		const frames = await measureFrames(seconds * 1000);

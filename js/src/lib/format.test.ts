@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+	chatTime,
 	clock,
 	estimateEta,
+	formatBytes,
 	formatCell,
 	formatCount,
 	formatDateTime,
 	formatDuration,
+	formatPercent,
 	formatRate,
 	formatValue,
 	setFormatLocale,
@@ -112,5 +115,21 @@ describe("in Thai", () => {
 		expect(formatDuration(42)).toBe("42วิ");
 		setFormatLocale(() => "en-US");
 		expect(formatDuration(42)).toBe("42s");
+	});
+});
+
+describe("chat and system formats", () => {
+	it("shows a message's time, with its day when not today", () => {
+		const now = new Date(2026, 11, 5, 12, 0).getTime();
+		expect(chatTime(new Date(2026, 11, 5, 9, 41).getTime() / 1000, now)).toBe("09:41 AM");
+		expect(chatTime(new Date(2026, 11, 4, 9, 41).getTime() / 1000, now)).toBe("Dec 4, 09:41 AM");
+	});
+
+	it("reads bytes and percentages", () => {
+		expect(formatBytes(1536)).toBe("1.5 KiB");
+		expect(formatBytes(3 * 1024 ** 3)).toBe("3 GiB");
+		expect(formatBytes(null)).toBe("–");
+		expect(formatPercent(12.345)).toBe("12.3%");
+		expect(formatPercent(null)).toBe("–");
 	});
 });

@@ -51,6 +51,14 @@ export function formatCount(n: number): string {
 	return (Number.isInteger(n) ? integer() : twoDecimals()).format(n);
 }
 
+/**
+ * `n` and an English noun, singular or plural: "1 event", "1,200 events". For the
+ * few strings not yet in the message catalogue; translated text uses `m.*` plurals.
+ */
+export function plural(n: number, noun: string): string {
+	return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** A metric value for a legend, a badge or a screen reader: `0.3142`, `12.5k`, `1.2e-5`. */
 export function formatValue(v: number | null | undefined): string {
 	if (v == null || Number.isNaN(v)) return "–";
@@ -162,4 +170,56 @@ export function timeAgo(ts: number, nowMs: number = Date.now()): string {
 	if (seconds < 3600) return relative.format(-Math.floor(seconds / 60), "minute");
 	if (seconds < 86400) return relative.format(-Math.floor(seconds / 3600), "hour");
 	return relative.format(-Math.floor(seconds / 86400), "day");
+}
+
+// --- chat and system ----------------------------------------------------------------
+
+const hourMinute = (): Intl.DateTimeFormat =>
+	cached("hm", (l) => new Intl.DateTimeFormat(l, { hour: "2-digit", minute: "2-digit" }));
+const dayHourMinute = (): Intl.DateTimeFormat =>
+	cached(
+		"dhm",
+		(l) =>
+			new Intl.DateTimeFormat(l, {
+				month: "short",
+				day: "numeric",
+				hour: "2-digit",
+				minute: "2-digit",
+			}),
+	);
+const fullDate = (): Intl.DateTimeFormat =>
+	cached("full", (l) => new Intl.DateTimeFormat(l, { dateStyle: "full", timeStyle: "medium" }));
+const oneDecimal = (): Intl.NumberFormat => number("one", { maximumFractionDigits: 1 });
+
+/** A chat message's time: "09:41" today, "Dec 4, 09:41" before. */
+export function chatTime(ts: number, nowMs: number = Date.now()): string {
+	const when = new Date(ts * 1000);
+	const now = new Date(nowMs);
+	const today = when.toDateString() === now.toDateString();
+	return (today ? hourMinute() : dayHourMinute()).format(when);
+}
+
+/** The whole date and time, for a tooltip or `<time datetime>`'s title. */
+export function fullTime(ts: number): string {
+	return fullDate().format(new Date(ts * 1000));
+}
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** `1536` → `"1.5 KiB"`; null (not measured) → "–". */
+export function formatBytes(n: number | null | undefined): string {
+	if (n == null || !Number.isFinite(n)) return "–";
+	let value = n;
+	let unit = 0;
+	while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	return `${oneDecimal().format(value)} ${BYTE_UNITS[unit]}`;
+}
+
+/** `12.345` → `"12.3%"`; null (not measured yet) → "–". */
+export function formatPercent(n: number | null | undefined): string {
+	if (n == null || !Number.isFinite(n)) return "–";
+	return `${oneDecimal().format(n)}%`;
 }

@@ -7,7 +7,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from "./backoff.js
 import { Connection } from "./connection.svelte.js";
 import { type Failure, probeStream } from "./probe.js";
 import type { EnvelopeSink } from "./sink.js";
-import { BUILTIN_TYPES, parseEnvelope } from "./types.js";
+import { BUILTIN_TYPES, parseEnvelope, SERVER_TYPES } from "./types.js";
 
 /** What the client needs of the browser's `EventSource`; tests pass a fake. */
 export interface EventSourceLike {
@@ -37,9 +37,9 @@ export interface Subscription {
 	release(): void;
 }
 
-// Event names the stream carries for every client; `error` is left out: it is handled
-// with connection errors.
-const STREAM_TYPES: readonly string[] = ["snapshot", "reset", ...BUILTIN_TYPES];
+// Event names the stream carries for every client (chat and presence included: every
+// channel card shows them); `error` is left out: it is handled with connection errors.
+const STREAM_TYPES: readonly string[] = ["snapshot", "reset", ...BUILTIN_TYPES, ...SERVER_TYPES];
 
 const defaultEventSource: EventSourceFactory = (url) => new EventSource(url);
 

@@ -9,6 +9,7 @@ export {
 	type SseClientOptions,
 	type Subscription,
 } from "./client.js";
+export { ChatApi, ChatError, type ChatInfo, xsrfToken } from "./chat-api.js";
 export { Connection, type ConnectionStatus } from "./connection.svelte.js";
 export {
 	isChannel,
@@ -17,6 +18,23 @@ export {
 	patternMatches,
 	scopeCovers,
 } from "./patterns.js";
+export {
+	ACTIVITY_CHANNEL,
+	type CellNoticeData,
+	type GpuDevice,
+	type GpuInfo,
+	isCellNotice,
+	type KernelRow,
+	type KernelState,
+	type KernelStatusData,
+	kernelRows,
+	SYSTEM_CHANNEL,
+	SYSTEM_INFO,
+	SYSTEM_KERNELS,
+	type SystemInfo,
+	systemInfo,
+	type SystemValueName,
+} from "./server-channels.js";
 export type { EnvelopeSink } from "./sink.js";
 export type * from "./types.js";
 export {

@@ -51,7 +51,7 @@ export async function probeStream(url: string, fetchFn: typeof fetch): Promise<F
 }
 
 /** The server's JSON `{"error": ...}` message, or the status line. */
-async function errorMessage(response: Response): Promise<string> {
+export async function errorMessage(response: Response): Promise<string> {
 	const fallback = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
 	try {
 		const body: unknown = await response.json();
@@ -65,7 +65,7 @@ async function errorMessage(response: Response): Promise<string> {
 	return fallback;
 }
 
-function retryAfter(response: Response): number | null {
+export function retryAfter(response: Response): number | null {
 	const seconds = Number(response.headers.get("Retry-After"));
 	return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
 }

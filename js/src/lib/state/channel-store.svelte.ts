@@ -1,16 +1,23 @@
 import {
 	type Envelope,
+	isChatDelete,
+	isChatEdit,
+	isChatMessage,
 	isPattern,
+	isPresence,
 	type LogData,
 	type MetricData,
 	type NotifyData,
 	patternMatches,
+	type PresenceData,
 	type ProgressData,
 	type SnapshotData,
 	type StatusData,
 	type TableData,
 } from "$lib/sse";
 import {
+	type ChatEntry,
+	chatEntry,
 	type CustomEntry,
 	type LogEntry,
 	type ProgressEntry,
@@ -34,6 +41,9 @@ import { MetricSeries } from "./metric-series.svelte.js";
 export const KEPT_TABLE_ROWS = 500;
 export const KEPT_LOG_LINES = 1000;
 export const KEPT_TOASTS = 5;
+/** Chat messages kept, all channels of the store together (the server's snapshot keeps
+ * `chat_snapshot_messages`, 100 by default, per channel). */
+export const KEPT_CHAT_MESSAGES = 500;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MutableTable = Mutable<TableState> & { columns: string[]; rows: Row[] };
@@ -63,6 +73,10 @@ export class ChannelStore {
 	log = $state.raw<readonly LogEntry[]>([]);
 	toasts = $state.raw<readonly Toast[]>([]);
 	other = $state.raw<Readonly<Record<string, CustomEntry>>>({});
+	/** Chat messages, oldest first, edits and deletes applied. */
+	chat = $state.raw<readonly ChatEntry[]>([]);
+	/** Who watches, by real channel (a plain store has at most its own). */
+	presence = $state.raw<Readonly<Record<string, PresenceData>>>({});
 
 	readonly #counters: Counters = { toast: 1, log: 1 };
 
@@ -115,6 +129,8 @@ class NextState {
 	#log: LogEntry[] | null = null;
 	#toasts: Toast[] | null = null;
 	#other: Record<string, CustomEntry> | null = null;
+	#chat: ChatEntry[] | null = null;
+	#presence: Record<string, PresenceData> | null = null;
 	#touchedSeries = new Set<MetricSeries>();
 	#loaded = false;
 	#lastTs: number | null = null;
@@ -162,6 +178,12 @@ class NextState {
 			case "notify":
 				this.#toastsW().push(toast(this.#counters.toast++, origin, envelope.data as NotifyData));
 				return;
+			case "chat":
+			case "chat_edit":
+			case "chat_delete":
+			case "presence":
+				this.#people(channel, envelope.type, envelope.data);
+				return;
 			default: {
 				const id = store.idOf(channel, envelope.type);
 				this.#otherW()[id] = { ...origin, type: envelope.type, data: envelope.data };
@@ -186,6 +208,10 @@ class NextState {
 			store.log = this.#log.length > KEPT_LOG_LINES ? this.#log.slice(-KEPT_LOG_LINES) : this.#log;
 		if (this.#toasts) store.toasts = this.#toasts.slice(-KEPT_TOASTS);
 		if (this.#other) store.other = this.#other;
+		if (this.#chat)
+			store.chat =
+				this.#chat.length > KEPT_CHAT_MESSAGES ? this.#chat.slice(-KEPT_CHAT_MESSAGES) : this.#chat;
+		if (this.#presence) store.presence = this.#presence;
 		changed ||= [
 			this.#progress,
 			this.#status,
@@ -194,6 +220,8 @@ class NextState {
 			this.#log,
 			this.#toasts,
 			this.#other,
+			this.#chat,
+			this.#presence,
 		].some((part) => part !== null);
 		if (this.#loaded) store.loaded = true;
 		if (this.#lastTs !== null) store.lastEventAt = this.#lastTs;
@@ -210,6 +238,38 @@ class NextState {
 		this.#copiedTables.clear();
 		this.#log = [];
 		this.#other = {};
+		this.#chat = [];
+		this.#presence = {};
+	}
+
+	/**
+	 * Chat and presence. The data is checked first (`isChatMessage`...): these types are
+	 * the server's alone, so anything else is not drawn. An edit or delete of a message
+	 * this store no longer holds (older than what it keeps) is dropped.
+	 */
+	#people(channel: string, type: string, data: unknown): void {
+		if (type === "presence") {
+			if (isPresence(data)) this.#presenceW()[channel] = data;
+			return;
+		}
+		if (type === "chat") {
+			if (!isChatMessage(data)) return;
+			const chat = this.#chatW();
+			// A resume after a snapshot may replay a message the snapshot already held.
+			if (chat.some((m) => m.id === data.id && m.channel === channel)) return;
+			chat.push(chatEntry(channel, data));
+			return;
+		}
+		const at = (this.#chat ?? this.#store.chat).findIndex(
+			(m) => m.channel === channel && m.id === (data as { id?: unknown } | null)?.id,
+		);
+		if (at < 0) return;
+		const chat = this.#chatW();
+		if (type === "chat_edit" && isChatEdit(data)) {
+			chat[at] = { ...chat[at]!, text: data.text, edited: data.ts };
+		} else if (type === "chat_delete" && isChatDelete(data)) {
+			chat.splice(at, 1);
+		}
 	}
 
 	/** `snapshot`: the whole state of `channel`, in place of what is held for it. */
@@ -246,6 +306,7 @@ class NextState {
 
 		if (data.metric?.length) this.#series(channel).merge(data.metric);
 		this.#mergeLog(channel, data);
+		this.#snapshotPeople(channel, data);
 		this.#loaded = true;
 	}
 
@@ -262,6 +323,22 @@ class NextState {
 		// Lines of other channels may be newer than the snapshot's: keep the log in time order.
 		if (this.#store.isPattern) merged.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
 		this.#log = merged;
+	}
+
+	/** The snapshot's messages and watchers replace the channel's; the live events after
+	 * it apply on top. */
+	#snapshotPeople(channel: string, data: SnapshotData): void {
+		const messages = (data.chat ?? []).filter(isChatMessage).map((m) => chatEntry(channel, m));
+		const held = this.#chat ?? this.#store.chat;
+		if (messages.length || held.some((m) => m.channel === channel)) {
+			const chat = held.filter((m) => m.channel !== channel).concat(messages);
+			// Messages of other channels may be newer than the snapshot's: keep post order.
+			if (this.#store.isPattern) chat.sort((a, b) => a.ts - b.ts);
+			this.#chat = chat;
+		}
+		const presence = this.#presenceW();
+		if (isPresence(data.presence)) presence[channel] = data.presence;
+		else delete presence[channel];
 	}
 
 	#series(channel: string): MetricSeries {
@@ -309,6 +386,14 @@ class NextState {
 
 	#toastsW(): Toast[] {
 		return (this.#toasts ??= [...this.#store.toasts]);
+	}
+
+	#chatW(): ChatEntry[] {
+		return (this.#chat ??= [...this.#store.chat]);
+	}
+
+	#presenceW(): Record<string, PresenceData> {
+		return (this.#presence ??= { ...this.#store.presence });
 	}
 
 	#otherW(): Record<string, CustomEntry> {

@@ -1,4 +1,5 @@
 import type {
+	ChatMessage,
 	Level,
 	LogData,
 	NotifyData,
@@ -58,6 +59,12 @@ export interface Toast extends Origin {
 	level: Level;
 }
 
+/** A chat message as a channel holds it: the server's message and its real channel.
+ * `edited` (epoch s) is set once an edit was applied. */
+export interface ChatEntry extends ChatMessage {
+	channel: string;
+}
+
 export interface CustomEntry extends Origin {
 	type: string;
 	data: unknown;
@@ -96,4 +103,19 @@ export function toast(id: number, origin: Origin, data: NotifyData): Toast {
 
 function level(value: string | null | undefined): Level {
 	return value && LEVELS.has(value) ? (value as Level) : "info";
+}
+
+export function chatEntry(channel: string, message: ChatMessage): ChatEntry {
+	// Only the known fields: a message is drawn field by field, nothing else of the data
+	// reaches a view.
+	const entry: ChatEntry = {
+		channel,
+		id: message.id,
+		author: message.author,
+		text: message.text,
+		ts: message.ts,
+	};
+	if (message.reply_to !== undefined) entry.reply_to = message.reply_to;
+	if (message.edited !== undefined) entry.edited = message.edited;
+	return entry;
 }

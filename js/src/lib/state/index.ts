@@ -3,11 +3,14 @@
 // never the components or the views (src/imports.test.ts).
 export {
 	ChannelStore,
+	KEPT_CHAT_MESSAGES,
 	KEPT_LOG_LINES,
 	KEPT_TABLE_ROWS,
 	KEPT_TOASTS,
 } from "./channel-store.svelte.js";
+export { ChatSession, samePerson } from "./chat-session.svelte.js";
 export type {
+	ChatEntry,
 	CustomEntry,
 	LogEntry,
 	ProgressEntry,
@@ -19,6 +22,7 @@ export type {
 export { Feed, type Listener } from "./feed.js";
 export { FrameBatcher, type FrameScheduler, nextFrame } from "./frame-batcher.js";
 export { LiveClient, type LiveClientOptions, type Registration } from "./live-client.js";
+export { type JoinedRuns, joinRuns, metricLines, type RunLine } from "./metric-join.js";
 export {
 	type AlignedData,
 	type Column,

@@ -4,8 +4,13 @@ export type XKind = "step" | "ts";
 export type Column = readonly (number | null)[];
 export type AlignedData = [readonly number[], ...Column[]];
 
-/** Default bound of points kept per channel. */
-export const METRIC_CAP = 100_000;
+/**
+ * Default bound of points kept per channel. The chart draws a bounded subset of them
+ * (min/max per pixel column), so a million points draw as fast as a few thousand; the
+ * bound is memory: about 60 MB for a million points of two series (numbers and nulls
+ * in plain arrays), the worst case per channel that sends that many.
+ */
+export const METRIC_CAP = 1_000_000;
 
 /**
  * One channel's metric history as chart columns: `x` plus one column per series name,
@@ -38,6 +43,14 @@ export class MetricSeries {
 
 	get x(): readonly number[] {
 		return this.#x;
+	}
+
+	/**
+	 * Server time (epoch seconds) of every point, whatever `xKind` is: the x column of a
+	 * chart drawn by time. Non-reactive, mutated in place like `x`.
+	 */
+	get ts(): readonly number[] {
+		return this.#ts;
 	}
 
 	column(name: string): Column {

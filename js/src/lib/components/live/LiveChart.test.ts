@@ -76,8 +76,43 @@ describe("LiveChart", () => {
 
 	it("draws a legend in the chart token colours", () => {
 		const { container } = render(LiveChart, { metrics: trained(3).metrics["train"]! });
-		const swatches = container.querySelectorAll("[data-slot=chart-legend] li > span:first-child");
+		const swatches = container.querySelectorAll("[data-slot=chart-legend-swatch]");
 		expect(swatches[0]!.className).toContain("bg-chart-1");
 		expect(swatches[1]!.className).toContain("bg-chart-2");
+	});
+
+	it("hides and shows a series from its legend button", async () => {
+		const { container } = render(LiveChart, { metrics: trained(3).metrics["train"]! });
+		const button = container.querySelector<HTMLButtonElement>(
+			"[data-slot=chart-legend] button[aria-label='Hide loss']",
+		)!;
+		expect(button.getAttribute("aria-pressed")).toBe("true");
+		button.click();
+		flushSync();
+		expect(button.getAttribute("aria-pressed")).toBe("false");
+		expect(button.getAttribute("aria-label")).toBe("Show loss");
+		button.click();
+		flushSync();
+		expect(button.getAttribute("aria-pressed")).toBe("true");
+	});
+
+	it("draws steps by the time they were sent on demand", () => {
+		const { container } = render(LiveChart, { metrics: trained(3).metrics["train"]! });
+		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
+		expect(chart.getAttribute("aria-label")).toBe("Line chart of loss, acc by step, 3 points");
+		const group = container.querySelector("[role=group][aria-label='X axis']")!;
+		[...group.querySelectorAll("button")].find((b) => b.textContent?.trim() === "Time")!.click();
+		flushSync();
+		expect(chart.getAttribute("aria-label")).toBe("Line chart of loss, acc by time, 3 points");
+	});
+
+	it("offers no step axis for points sent without steps", () => {
+		const store = new ChannelStore("t");
+		store.apply([envelope("t", "metric", { values: { gpu: 50 } })]);
+		const { container } = render(LiveChart, { metrics: store.metrics["t"]! });
+		expect(container.querySelector("[role=group][aria-label='X axis']")).toBeNull();
+		expect(container.querySelector("[data-slot=chart]")!.getAttribute("aria-label")).toBe(
+			"Line chart of gpu by time, 1 point",
+		);
 	});
 });

@@ -17,24 +17,35 @@ export function seriesSwatchClass(index: number): string {
 	return SWATCH_CLASSES[index % CHART_TOKEN_COUNT] ?? "bg-chart-1";
 }
 
+/** How the y axis maps values: evenly, or by order of magnitude. */
+export type ChartScale = "linear" | "log";
+
 export interface LegendItem {
 	name: string;
 	/** Shown after the name; `undefined` shows the name alone. */
 	value?: number | null;
+	/** The series colour (`--chart-N`, cycling); defaults to the item's position. */
+	color?: number;
+	/** Shown struck through, without its value. */
+	hidden?: boolean;
 }
 
 /** One line of a chart: `values[i]` belongs to the chart's `x[i]`; `null` is a gap. */
 export interface ChartSeries {
 	name: string;
 	values: ArrayLike<number | null>;
+	/** The series colour (`--chart-N`, cycling); defaults to the series' position. */
+	color?: number;
 }
 
 export interface ChartTheme {
 	series: string[];
+	background: string;
 	foreground: string;
 	mutedForeground: string;
 	border: string;
 	font: string;
+	fontFamily: string;
 }
 
 /**
@@ -52,10 +63,12 @@ export function readChartTheme(el: HTMLElement, probe: HTMLElement): ChartTheme 
 	for (let i = 0; i < CHART_TOKEN_COUNT; i++) series.push(resolve(seriesToken(i)));
 	return {
 		series,
+		background: resolve("--background"),
 		foreground: resolve("--foreground"),
 		mutedForeground: resolve("--muted-foreground"),
 		border: resolve("--border"),
 		font: `11px ${style.fontFamily || "sans-serif"}`,
+		fontFamily: style.fontFamily || "sans-serif",
 	};
 }
 

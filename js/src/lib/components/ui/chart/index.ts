@@ -1,4 +1,5 @@
 import Legend from "./chart-legend.svelte";
+import Toolbar from "./chart-toolbar.svelte";
 import LineChart from "./line-chart.svelte";
 
 export {
@@ -7,8 +8,13 @@ export {
 	seriesSwatchClass,
 	seriesToken,
 	watchTheme,
+	type ChartScale,
 	type ChartSeries,
 	type ChartTheme,
 	type LegendItem,
 } from "./chart-utils.js";
-export { Legend, LineChart, Legend as ChartLegend };
+export { chartStrings } from "./chart-strings.js";
+export { fileName, saveFile, toCsv } from "./chart-export.js";
+export { downsample, visibleRange } from "./downsample.js";
+export { clampSmoothing, ema, MAX_SMOOTHING, Smoother } from "./smooth.js";
+export { Legend, LineChart, Toolbar, Legend as ChartLegend, Toolbar as ChartToolbar };

@@ -28,6 +28,8 @@ __all__ = ["browser", "new_context", "server", "ui_timeout"]
 
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 # A channel name in the picker (other tests' channels too): data, like a table's cells.
+# The initials on a watcher's avatar (presence): a person's name, not a label.
+INITIALS = re.compile(r"[A-Z]{1,2}")
 CHANNEL = re.compile(r"[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:*-]+)+")
 
 
@@ -62,13 +64,9 @@ def test_each_route_deep_links_and_survives_a_reload(
         ("overview", f"{dashboard}/?channel=routes/a", ["routes/a"]),
         ("channel", f"{dashboard}/channel/routes/a", ["routes/a"]),
         ("channel", f"{dashboard}/channel/routes/*", ["routes/*"]),
-        (
-            "compare",
-            f"{dashboard}/compare?channel=routes/a&channel=routes/b",
-            ["routes/a", "routes/b"],
-        ),
-        ("system", f"{dashboard}/system", ["jupyter/system"]),
-        ("activity", f"{dashboard}/activity", ["jupyter/activity"]),
+        ("compare", f"{dashboard}/compare?channel=routes/a&channel=routes/b", []),
+        ("system", f"{dashboard}/system", []),
+        ("activity", f"{dashboard}/activity", []),
         ("chat", f"{dashboard}/chat/routes/a", ["routes/a"]),
     ]
     for section, url, channels in routes:
@@ -78,6 +76,8 @@ def test_each_route_deep_links_and_survives_a_reload(
             expect(root).to_have_attribute("data-section", section)
             for channel in channels:
                 expect(card(page, channel)).to_have_attribute("data-loaded", "true")
+            if section == "compare":
+                expect(page.get_by_role("region", name="loss by run")).to_be_visible()
             if "routes/a" in channels:
                 expect(status_badge(page, "routes/a", "phase")).to_have_text("training")
             assert page.url == url, (attempt, page.url)
@@ -157,7 +157,6 @@ def test_a_viewer_scope_holds_on_every_route(
         expect(page.locator('[data-slot="refused-channels"]')).to_contain_text(refused)
         expect(card(page, refused)).to_have_count(0)
     # The compare page still streams the one channel the link covers.
-    expect(status_badge(page, "scope/run", "phase")).to_have_text("eval")
     expect(page.locator('[data-slot="connection-indicator"]')).to_have_attribute(
         "data-status", "open"
     )
@@ -237,7 +236,10 @@ def test_a_thai_browser_gets_thai_and_english_is_remembered(
     untranslated = [
         text
         for text in latin
-        if not CHANNEL.fullmatch(text) and not any(d in text for d in PUBLISHED)
+        if not CHANNEL.fullmatch(text)
+        and not INITIALS.fullmatch(text)
+        and not THAI.search(text)  # Thai, with a Latin acronym (CSV, Enter)
+        and not any(d in text for d in PUBLISHED)
     ]
     assert untranslated == [], untranslated
     screenshot(page, "dashboard-th-light.png")

@@ -264,6 +264,10 @@ class Publisher:
         self._reader, self._writer = await asyncio.open_connection(
             self.target.host, self.target.port
         )
+        # As curl and most HTTP clients do: a request is written whole, and must not
+        # wait for the ACK of the previous one.
+        sock = self._writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -287,10 +291,22 @@ class Publisher:
         for start in range(0, count, MAX_BATCH):
             await self._publish(min(MAX_BATCH, count - start))
 
-    async def _publish(self, count: int) -> None:
+    async def publish_one(self) -> None:
+        """POST one event stamped now, as one JSON object, and wait for the answer: what
+        ``curl``, a shell loop or a client in another language does."""
+        await self._publish(1, one=True)
+
+    async def _publish(self, count: int, *, one: bool = False) -> None:
         events = self._events(count)
         target = self.target
-        if target.batch_publish:
+        if one:
+            (event,) = events
+            bodies = [
+                target.publish_body(self.channel, events)
+                if target.publish_body
+                else json.dumps(event).encode()
+            ]
+        elif target.batch_publish:
             bodies = [
                 target.publish_body(self.channel, events)
                 if target.publish_body

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -40,16 +41,34 @@ import system_figure  # noqa: E402
 from loadgen import Target  # noqa: E402
 
 SERVERS = ["jupyter-sse", "tornado", "sse-starlette", "nchan"]
+HEARTBEAT = 5  # seconds between heartbeats, on every server that has them
+
+# Every server under test sends heartbeats (sse-starlette its own default), as servers
+# behind proxies must; room for the many-stream figure's streams.
 STARTERS: dict[str, Callable[[Path, int], servers.Server]] = {
-    "jupyter-sse": servers.start_jupyter_sse,
-    "tornado": servers.start_tornado_peer,
+    "jupyter-sse": lambda tmp, core: servers.start_jupyter_sse(
+        tmp,
+        core,
+        sse={
+            "heartbeat_interval": HEARTBEAT,
+            "max_connections": 101_000,
+            "max_connections_per_user": 101_000,
+            "max_streams_per_link": 101_000,
+        },
+    ),
+    "tornado": lambda tmp, core: servers.start_tornado_peer(tmp, core, heartbeat=HEARTBEAT),
     "sse-starlette": servers.start_starlette_peer,
-    "nchan": servers.start_nchan,
+    "nchan": lambda tmp, core: servers.start_nchan(tmp, core, heartbeat=HEARTBEAT),
 }
-# Figures measured on each server in turn; "kernel", "redis" and "system" are jupyter-sse's.
-SERVER_FIGURES = frozenset({"fanout", "latency", "resume", "memory"})
-FIGURES = SERVER_FIGURES | {"kernel", "redis", "system"}
+# Figures measured on each server in turn; "kernel", "redis" and "system" are jupyter-sse's,
+# "ceiling" the load generator's own.
+SERVER_FIGURES = frozenset({"fanout", "latency", "single", "resume", "memory", "streams"})
+FIGURES = SERVER_FIGURES | {"kernel", "redis", "system", "ceiling"}
 SOURCES = [f"127.0.0.{i}" for i in range(1, 9)]  # source addresses for many streams
+# Source addresses for the 100,000-stream figure: ~28,000 ephemeral ports each.
+MANY_SOURCES = [f"127.0.0.{i}" for i in range(1, 17)]
+# The servers that can hold that many streams at all (sse-starlette: ~40 KB each).
+MANY_SERVERS = frozenset({"jupyter-sse", "tornado", "nchan"})
 DRAIN_IDLE = 5.0  # seconds without a delivery after which a drain gives up
 
 
@@ -70,7 +89,16 @@ class Plan:
     kernel_events: int
     progress_iterations: int
     system_kernels: int = 20
-    system_seconds: float = 30.0
+    system_seconds: float = 60.0
+    single_n: int = 1000  # streams of the one-event-per-request figures
+    single_seconds: float = 6.0
+    ceiling_seconds: float = 3.0
+    many_n: int = 100_000
+    many_hold: float = 3 * HEARTBEAT  # seconds held idle (heartbeats on) before measuring
+    many_events: int = 10  # broadcast at 1 event/s
+    transport_events: int = 100_000  # burst from one kernel, per transport
+    transport_rate: int = 1000  # events/s of the paced latency run from the kernel
+    transport_seconds: float = 5.0
 
     @staticmethod
     def make(quick: bool) -> Plan:
@@ -90,6 +118,14 @@ class Plan:
                 200_000,
                 system_kernels=2,
                 system_seconds=3.0,
+                single_n=200,
+                single_seconds=1.0,
+                ceiling_seconds=0.5,
+                many_n=500,
+                many_hold=0.5,
+                many_events=2,
+                transport_events=5000,
+                transport_seconds=1.0,
             )
         return Plan(
             False,
@@ -191,10 +227,12 @@ async def fanout(
     *,
     readers: list[loadgen.Reader] | None = None,
     channel: str | None = None,
+    per_request: bool = False,
 ) -> dict[str, Any]:
     """(a) Deliveries/s with ``n`` streams on one channel, publishing as fast as the
     streams drain: at most ``window`` events may be in flight (published, not yet
-    delivered on average), so no server is pushed into cutting slow clients."""
+    delivered on average), so no server is pushed into cutting slow clients.
+    ``per_request``: one event per POST, each answer awaited before the next."""
     target = server.target
     channel = channel or f"fanout-{n}-{time.monotonic_ns()}"
     own = readers is None
@@ -214,7 +252,10 @@ async def fanout(
                 if pub.sent - loadgen.delivered(readers) / n >= window:
                     await asyncio.sleep(0.0005)
                     continue
-                await pub.publish(batch)
+                if per_request:
+                    await pub.publish_one()
+                else:
+                    await pub.publish(batch)
             last = await wait_delivered(readers, pub.sent * n)
             cpu = server.cpu() - cpu0
         await pub.close()
@@ -236,12 +277,21 @@ async def fanout(
 
 
 async def latency(
-    servers_: list[servers.Server], n: int, rate: int, plan: Plan, *, channel: str | None = None
+    servers_: list[servers.Server],
+    n: int,
+    rate: int,
+    plan: Plan,
+    *,
+    channel: str | None = None,
+    per_request: bool = False,
+    seconds: float | None = None,
 ) -> dict[str, Any]:
     """(b)/(c) Latency at a steady ``rate`` events/s with ``n`` streams (split over
     ``servers_``; events are published to the first). The events due in each 10 ms tick
     go in one request, as the kernel publisher batches them with its 10 ms linger; each
-    event is stamped with the moment its request is sent."""
+    event is stamped with the moment its request is sent. ``per_request``: each event
+    in a request of its own, back to back, each answer awaited before the next."""
+    run_seconds = plan.latency_seconds if seconds is None else seconds
     channel = channel or f"latency-{rate}-{time.monotonic_ns()}"
     per = n // len(servers_)
     sample_every = max(1, n // 50)
@@ -263,8 +313,8 @@ async def latency(
             t0 = time.perf_counter()
             tick = 0.01
             overloaded = False
-            for i in range(int(plan.latency_seconds / tick) + 1):
-                if time.perf_counter() - t0 > plan.latency_seconds:
+            for i in range(int(run_seconds / tick) + 1):
+                if time.perf_counter() - t0 > run_seconds:
                     break  # a slow publish answer must not stretch the run
                 if pub.sent - loadgen.delivered(readers) / len(readers) > 2 * rate:
                     # Two seconds of events behind: the server cannot keep this rate, and
@@ -272,7 +322,12 @@ async def latency(
                     overloaded = True
                     break
                 due = int(rate * (time.perf_counter() - t0)) - pub.sent
-                if due > 0:
+                if per_request:
+                    for _ in range(due):  # bounded: at most 2 s of events (checked above)
+                        await pub.publish_one()
+                        if time.perf_counter() - t0 > run_seconds:
+                            break
+                elif due > 0:
                     await pub.publish(due)
                 delay = t0 + (i + 1) * tick - time.perf_counter()
                 if delay > 0:
@@ -380,6 +435,122 @@ async def resume(server: servers.Server, missed: int, repeats: int) -> dict[str,
     }
 
 
+async def ceiling(tmp: Path, core: int, n: int, seconds: float) -> dict[str, Any]:
+    """(g) The load generator's own ceiling: deliveries/s it parses from ``n`` streams of
+    a source that is never the limit (``peers/blaster.py``), read exactly as the
+    servers are (counting every event, 50 readers parsing stamps)."""
+    source = servers.start_blaster(tmp, core)
+    try:
+        readers = await loadgen.open_readers(
+            source.target, "ceiling", n, sample_every=max(1, n // 50)
+        )
+        try:
+            await asyncio.sleep(min(1.0, seconds))  # past the first, fuller buffers
+            count0, t0 = loadgen.delivered(readers), time.perf_counter()
+            await asyncio.sleep(seconds)
+            count1, t1 = loadgen.delivered(readers), time.perf_counter()
+        finally:
+            loadgen.close_readers(readers)
+    finally:
+        source.stop()
+    return {"connections": n, "seconds": t1 - t0, "per_second": (count1 - count0) / (t1 - t0)}
+
+
+def viewer_link(server: servers.Server, pattern: str) -> str:
+    """A viewer token of jupyter-sse for ``pattern`` (``POST sse/tokens``)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.target.port, timeout=30)
+    try:
+        body = json.dumps({"channels": [pattern], "ttl": 3600})
+        conn.request("POST", "/sse/tokens", body=body, headers=server.target.headers)
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"minting a viewer link answered {response.status}: {answer}")
+        token: str = answer["token"]
+        return token
+    finally:
+        conn.close()
+
+
+def many_possible(wanted: int) -> tuple[int, str]:
+    """How many streams this machine lets one process hold, and why not more."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard >= wanted + 1000:
+        return wanted, ""
+    return (
+        max(0, hard - 1000),
+        f"the hard open-files limit here is {hard:,} per process (one descriptor per stream)",
+    )
+
+
+async def many_streams(server: servers.Server, n: int, plan: Plan) -> dict[str, Any]:
+    """(i) ``n`` streams on one server process: held idle with heartbeats on for
+    ``plan.many_hold`` s (memory: RSS after minus before, per stream), then a broadcast
+    of one event per second, each POSTed on its own, to every one of them. On
+    jupyter-sse the streams open a viewer link, as a crowd given a dashboard link
+    does (one person in presence, however many streams)."""
+    channel = f"many-{time.monotonic_ns()}"
+    target = server.target
+    if server.name == "jupyter-sse":
+        link = viewer_link(server, f"{channel}*")
+        target = dataclasses.replace(
+            target, stream_path=f"{target.stream_path}&token={link}", headers={}
+        )
+    warm = await loadgen.open_readers(target, channel + "-warm", 50)
+    await warm_up(server.target, channel + "-warm", warm)
+    loadgen.close_readers(warm)
+    await asyncio.sleep(1.0)
+    before = server.rss()
+    t0 = time.perf_counter()
+    readers = await loadgen.open_readers(
+        target,
+        channel,
+        n,
+        sample_every=max(1, n // 2000),
+        sources=MANY_SOURCES if n > 2000 else ["127.0.0.1"],
+        # As many connecting at once as the other figures: more overflow the listen
+        # backlog of a server that accepts slower (jupyter_server's is tornado's 128).
+        concurrency=200,
+        deadline=900.0,
+    )
+    try:
+        opened = time.perf_counter() - t0
+        await asyncio.sleep(plan.many_hold)
+        after = server.rss()
+        held = sum(1 for r in readers if not r.closed.done())
+        await warm_up(server.target, channel, readers)
+        pub = loadgen.Publisher(server.target, channel)
+        await pub.connect()
+        start = time.perf_counter()
+        for i in range(plan.many_events):
+            delay = start + i - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await pub.publish_one()
+        await wait_delivered(readers, pub.sent * n, limit=60.0)
+        await pub.close()
+        got = loadgen.delivered(readers)
+        lat = [x for r in readers for x in r.latencies]
+        return {
+            "connections": n,
+            "held": held,
+            "open_seconds": opened,
+            "rss_before": before,
+            "rss_after": after,
+            "per_connection": (after - before) / n,
+            "events": pub.sent,
+            "lost": pub.sent * n - got,
+            "samples": len(lat),
+            "p50_ms": 1000 * loadgen.percentile(lat, 0.50),
+            "p99_ms": 1000 * loadgen.percentile(lat, 0.99),
+            "max_ms": 1000 * max(lat) if lat else float("nan"),
+        }
+    finally:
+        loadgen.close_readers(readers)
+
+
 # --- the kernel figure ---------------------------------------------------------------------
 
 KERNEL_CODE = r"""
@@ -387,6 +558,8 @@ import io, json, time
 import jupyter_sse as sse
 try:
     from tqdm import tqdm
+    from tqdm.auto import tqdm as auto_tqdm
+    from jupyter_sse import tqdm as sse_tqdm
 except ImportError:
     tqdm = None
 ch = sse.channel("bench-kernel")
@@ -420,29 +593,42 @@ def theirs():
         pass
     return time.perf_counter() - t
 
+def auto():
+    t = time.perf_counter()
+    for _ in auto_tqdm(range(M), disable=False, file=io.StringIO()):
+        pass
+    return time.perf_counter() - t
+
+def drop_in():
+    t = time.perf_counter()
+    for _ in sse_tqdm(range(M), disable=False, file=io.StringIO(), desc="bench", channel=bars):
+        pass
+    return time.perf_counter() - t
+
 b = min(bare() for _ in range(5))
 o = min(ours() for _ in range(5))
 q = min(theirs() for _ in range(5)) if tqdm is not None else None
+a = min(auto() for _ in range(5)) if tqdm is not None else None
+d = min(drop_in() for _ in range(5)) if tqdm is not None else None
 sse.flush(30)
 print("BENCH-RESULT " + json.dumps({{
     "events": N, "loop_seconds": t1 - t0, "delivered_seconds": t2 - t0,
     "dropped": stats["dropped"], "failed": stats["failed"],
-    "iterations": M, "bare_s": b, "ours_s": o, "tqdm_s": q,
+    "iterations": M, "bare_s": b, "ours_s": o, "tqdm_s": q, "auto_s": a, "drop_in_s": d,
 }}))
 """
 
 
-def kernel_figure(server: servers.Server, plan: Plan, tmp: Path) -> dict[str, Any]:
-    """(d) ``ch.metric`` in a loop in a real ipykernel whose publisher sends to the
-    server; then ``progress`` against tqdm over the same empty loop."""
+def run_in_kernel(code: str, env: dict[str, str], tmp: Path) -> dict[str, Any]:
+    """Run ``code`` in a real ipykernel started with ``env``; the dict it printed after
+    ``BENCH-RESULT``."""
     from jupyter_client.manager import KernelManager
 
     env = {
         **os.environ,
-        "JUPYTER_SSE_URL": f"http://127.0.0.1:{server.target.port}/",
-        "JUPYTER_SSE_TOKEN": servers.TOKEN,
         "JUPYTER_RUNTIME_DIR": str(tmp / "kernel-runtime"),
         "IPYTHONDIR": str(tmp / "kernel-ipython"),
+        **env,
     }
     km = KernelManager(kernel_name="python3")
     # The kernel inherits this process's core (the load generator's), not the server's.
@@ -459,11 +645,7 @@ def kernel_figure(server: servers.Server, plan: Plan, tmp: Path) -> dict[str, An
             elif msg["msg_type"] == "error":
                 out.append("\n".join(msg["content"]["traceback"]))
 
-        reply = kc.execute_interactive(
-            KERNEL_CODE.format(n=plan.kernel_events, m=plan.progress_iterations),
-            output_hook=hook,
-            timeout=600,
-        )
+        reply = kc.execute_interactive(code, output_hook=hook, timeout=600)
         if reply["content"]["status"] != "ok":
             raise RuntimeError("kernel bench failed:\n" + "".join(out))
     finally:
@@ -474,8 +656,94 @@ def kernel_figure(server: servers.Server, plan: Plan, tmp: Path) -> dict[str, An
     if line is None:
         raise RuntimeError("kernel bench printed no result:\n" + text)
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
+    return result
+
+
+def kernel_figure(server: servers.Server, plan: Plan, tmp: Path) -> dict[str, Any]:
+    """(d) ``ch.metric`` in a loop in a real ipykernel whose publisher sends to the
+    server; then ``progress`` against tqdm over the same empty loop."""
+    env = {
+        "JUPYTER_SSE_URL": f"http://127.0.0.1:{server.target.port}/",
+        "JUPYTER_SSE_TOKEN": servers.TOKEN,
+    }
+    code = KERNEL_CODE.format(n=plan.kernel_events, m=plan.progress_iterations)
+    result = run_in_kernel(code, env, tmp)
     result["stored"] = _stored_events(server, "bench-kernel") - 1  # minus the warm-up
     return result
+
+
+TRANSPORT_CODE = r"""
+import json, time
+import jupyter_sse as sse
+paced = sse.channel({channel!r})
+burst = sse.channel({channel!r} + "-burst")
+RATE, SECONDS, N = {rate}, {seconds}, {n}
+paced.metric(step=-1, t=time.time())
+burst.metric(step=-1, x=0.0)
+sse.flush(30)
+t0 = time.perf_counter()
+for i in range(int(RATE * SECONDS)):
+    due = t0 + i / RATE
+    while (left := due - time.perf_counter()) > 0:
+        time.sleep(min(left, 0.0005))
+    paced.metric(step=i, t=time.time())
+sse.flush(60)
+t1 = time.perf_counter()
+for i in range(N):
+    burst.metric(step=i, x=0.5)
+sse.flush(300)
+t2 = time.perf_counter()
+stats = sse.stats()
+print("BENCH-RESULT " + json.dumps({{
+    "paced": int(RATE * SECONDS), "events": N, "delivered_seconds": t2 - t1,
+    "dropped": stats["dropped"], "failed": stats["failed"],
+}}))
+"""
+
+
+async def transport_figure(
+    server: servers.Server, redis_url: str, via: str, plan: Plan, tmp: Path
+) -> dict[str, Any]:
+    """(j) A kernel publishing into a Redis-backed server: through the server (``via``
+    "server": HTTP, the server runs the Redis script) or straight into Redis ("redis":
+    the direct transport, as a script would use it). Events/s delivered from a burst of
+    ``ch.metric`` calls, and latency from the call to the event parsed off a stream,
+    at a steady ``plan.transport_rate``."""
+    channel = f"transport-{via}-{time.monotonic_ns()}"
+    readers = await loadgen.open_readers(server.target, channel, 1, sample_every=1)
+    try:
+        env = (
+            {
+                "JUPYTER_SSE_URL": f"http://127.0.0.1:{server.target.port}/",
+                "JUPYTER_SSE_TOKEN": servers.TOKEN,
+            }
+            if via == "server"
+            else {"JUPYTER_SSE_REDIS_URL": redis_url}
+        )
+        code = TRANSPORT_CODE.format(
+            channel=channel,
+            rate=plan.transport_rate,
+            seconds=plan.transport_seconds,
+            n=plan.transport_events,
+        )
+        result = await asyncio.to_thread(run_in_kernel, code, env, tmp)
+        want = result["paced"] + 1
+        await wait_delivered(readers, want, limit=30.0)
+        got = loadgen.delivered(readers)
+    finally:
+        loadgen.close_readers(readers)
+    lat = [x for r in readers for x in r.latencies][1:]  # minus the warm-up
+    stored = _stored_events(server, channel + "-burst") - 1
+    return {
+        **result,
+        "via": via,
+        "per_second": result["events"] / result["delivered_seconds"],
+        "lost": want - got + result["events"] - stored + result["dropped"],
+        "samples": len(lat),
+        "p50_ms": 1000 * loadgen.percentile(lat, 0.50),
+        "p99_ms": 1000 * loadgen.percentile(lat, 0.99),
+        "max_ms": 1000 * max(lat) if lat else float("nan"),
+    }
 
 
 def _stored_events(server: servers.Server, channel: str) -> int:
@@ -635,24 +903,40 @@ class Bench:
 
     async def each_server(self) -> None:
         plan = self.plan
+        if "ceiling" in self.figures:
+            n = plan.single_n
+            self.log(f"load generator: ceiling, {n} streams of a source that is never the limit")
+            r = await ceiling(self.tmp, self.server_core, n, plan.ceiling_seconds)
+            row = self.row(
+                "ceiling", f"load-generator ceiling: deliveries/s it parses, {n:,} streams"
+            )
+            row.raw["jupyter-sse"] = r
+            row.values["jupyter-sse"] = per_s(r["per_second"]) + " (its own, not a server's)"
         for name in self.names:
             if name == "nchan":
                 why = servers.nchan_unavailable()
                 if why is not None:
                     self.unavailable[name] = why
                     continue
-            if self.figures & SERVER_FIGURES:
+            if self.figures & SERVER_FIGURES - {"streams"}:
                 self.log(f"{name}: starting")
                 server = STARTERS[name](self.tmp, self.server_core)
                 try:
                     await self.server_figures(server)
                 finally:
                     server.stop()
-            if name == "jupyter-sse" and "kernel" in self.figures:
-                self.log("jupyter-sse: kernel publish figure")
-                server = servers.start_jupyter_sse(self.tmp, self.server_core)
+            kernel = name == "jupyter-sse" and "kernel" in self.figures
+            if ("streams" in self.figures and name in MANY_SERVERS) or kernel:
+                # A server of its own for the many streams: one that held streams
+                # before would reuse their memory, and the figure would read low. The
+                # kernel figure comes after on the same one (it counts nothing per stream).
+                server = STARTERS[name](self.tmp, self.server_core)
                 try:
-                    self.kernel(server)
+                    if "streams" in self.figures and name in MANY_SERVERS:
+                        await self.many(server)
+                    if kernel:
+                        self.log("jupyter-sse: kernel publish figure")
+                        self.kernel(server)
                 finally:
                     server.stop()
         if "jupyter-sse" in self.names and "system" in self.figures:
@@ -705,6 +989,29 @@ class Bench:
             )
             row.raw[name] = r
             row.values[name] = lat(r)
+        if "single" in figures:
+            n = plan.single_n
+            self.log(f"{name}: fan-out, one event per request, {n} streams")
+            r = await fanout(server, n, plan, per_request=True)
+            add_lost(r)
+            row = self.row(
+                "single_fanout", f"fan-out deliveries/s, one event per POST, {n:,} streams"
+            )
+            row.raw[name] = r
+            row.values[name] = per_s(r["per_second"])
+            for rate in plan.latency_rates:
+                self.log(f"{name}: latency, one event per request, {rate} events/s x {n} streams")
+                with self.profiler.record(f"single-{rate}", server, plan.single_seconds):
+                    r = await latency(
+                        [server], n, rate, plan, per_request=True, seconds=plan.single_seconds
+                    )
+                add_lost(r)
+                row = self.row(
+                    f"single_{rate}",
+                    f"latency p50/p99/max, one event per POST, {rate} ev/s x {n:,} streams",
+                )
+                row.raw[name] = r
+                row.values[name] = lat(r)
         if "resume" in figures:
             self.log(f"{name}: resume of {plan.resume_events} missed events")
             r = await resume(server, plan.resume_events, plan.resume_repeats)
@@ -712,9 +1019,14 @@ class Bench:
             row = self.row("resume", f"resume {plan.resume_events:,} missed events (Last-Event-ID)")
             row.raw[name] = r
             row.values[name] = f"{r['ms']:.0f} ms"
-        if "memory" not in figures and not ("fanout" in figures and plan.memory_n in plan.fanout_n):
-            return
-        # Last: 10,000 streams, first idle (memory), then fanned out to.
+        if "memory" in figures or ("fanout" in figures and plan.memory_n in plan.fanout_n):
+            await self.memory_and_fanout(server, add_lost)
+
+    async def memory_and_fanout(
+        self, server: servers.Server, add_lost: Callable[[dict[str, Any]], None]
+    ) -> None:
+        """10,000 streams, first idle (memory), then fanned out to."""
+        plan, name, figures = self.plan, server.name, self.figures
         self.log(f"{name}: {plan.memory_n} idle streams (memory)")
         m, readers, channel = await memory(server, plan.memory_n)
         try:
@@ -730,6 +1042,30 @@ class Bench:
                 self.fanout_row(name, n, r)
         finally:
             loadgen.close_readers(readers)
+
+    async def many(self, server: servers.Server) -> None:
+        """The many-stream figure: as many streams as this machine allows, up to
+        ``plan.many_n``, heartbeats on."""
+        name = server.name
+        n, why = many_possible(self.plan.many_n)
+        row = self.row("many", f"{self.plan.many_n:,} streams, heartbeats on, 1 ev/s to all")
+        if why:
+            row.note = f"{self.plan.many_n:,} streams not possible on this machine: {why}"
+        self.log(f"{name}: {n} streams held, heartbeats every {HEARTBEAT} s")
+        try:
+            r = await many_streams(server, n, self.plan)
+        except (OSError, RuntimeError, TimeoutError) as e:
+            row.values[name] = f"could not hold {n:,}: {type(e).__name__}: {str(e)[:80]}"
+            return
+        row.raw[name] = r
+        row.values[name] = (
+            f"{r['held']:,} held at {kb(r['per_connection'])} each; "
+            f"p50/p99 {r['p50_ms']:.0f} / {r['p99_ms']:.0f} ms, lost {r['lost']:,}"
+        )
+        lost = self.row("lost", "lost events, all runs")
+        lost.raw.setdefault(name, {"lost": 0})
+        lost.raw[name]["lost"] += r["lost"]
+        lost.values[name] = f"{lost.raw[name]['lost']:,}"
 
     def fanout_row(self, name: str, n: int, r: dict[str, Any]) -> None:
         row = self.row(f"fanout_{n}", f"fan-out deliveries/s, {n:,} streams, 1 channel")
@@ -762,6 +1098,15 @@ class Bench:
             theirs = (r["tqdm_s"] - r["bare_s"]) / r["iterations"]
             row.raw["jupyter-sse"] = {"ours_ns": 1e9 * ours, "tqdm_ns": 1e9 * theirs}
             row.values["jupyter-sse"] = f"{1e9 * ours:.0f} ns (tqdm {1e9 * theirs:.0f} ns)"
+        row = self.row("tqdm", "jupyter_sse.tqdm per iteration (vs tqdm.auto)")
+        if r["auto_s"] is None:
+            row.raw["jupyter-sse"] = {"ours_ns": None, "tqdm_ns": None}
+            row.values["jupyter-sse"] = "tqdm not installed: bench/setup.sh"
+        else:
+            ours_ns = 1e9 * (r["drop_in_s"] - r["bare_s"]) / r["iterations"]
+            auto_ns = 1e9 * (r["auto_s"] - r["bare_s"]) / r["iterations"]
+            row.raw["jupyter-sse"] = {"ours_ns": ours_ns, "tqdm_ns": auto_ns}
+            row.values["jupyter-sse"] = f"{ours_ns:.0f} ns (tqdm.auto {auto_ns:.0f} ns)"
         lost = self.row("lost", "lost events, all runs")
         lost.raw.setdefault("jupyter-sse", {"lost": 0})
         lost.raw["jupyter-sse"]["lost"] += r["events"] - r["stored"] + r["dropped"]
@@ -797,6 +1142,11 @@ class Bench:
                     lost.raw.setdefault("jupyter-sse", {"lost": 0})
                     lost.raw["jupyter-sse"]["lost"] += r["lost"]
                     lost.values["jupyter-sse"] = f"{lost.raw['jupyter-sse']['lost']:,}"
+                if "kernel" in self.figures:
+                    for via in ("server", "redis"):
+                        self.log(f"redis: kernel publishing through {via}")
+                        r = await transport_figure(started[0], url, via, plan, self.tmp)
+                        self.transport_row(r)
             except RuntimeError as e:
                 why = f"Redis broker unavailable ({str(e).splitlines()[0]})"
             finally:
@@ -811,6 +1161,22 @@ class Bench:
                     f"latency via Redis, 2 servers, {rate} ev/s x {plan.latency_n:,} streams",
                 )
                 row.values["jupyter-sse"] = f"not measured: {why}"
+
+    def transport_row(self, r: dict[str, Any]) -> None:
+        how = {
+            "server": "through its server (HTTP; the server runs the Redis script)",
+            "redis": "straight into Redis (the direct transport, as a script uses it)",
+        }[r["via"]]
+        row = self.row(f"transport_{r['via']}", f"kernel into a Redis-backed server, {how}")
+        row.raw["jupyter-sse"] = r
+        row.values["jupyter-sse"] = (
+            f"{per_s(r['per_second'])} delivered; at {self.plan.transport_rate} ev/s "
+            f"p50/p99 {r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms"
+        )
+        lost = self.row("lost", "lost events, all runs")
+        lost.raw.setdefault("jupyter-sse", {"lost": 0})
+        lost.raw["jupyter-sse"]["lost"] += r["lost"]
+        lost.values["jupyter-sse"] = f"{lost.raw['jupyter-sse']['lost']:,}"
 
     def judge(self) -> None:
         """Targets next to figures: met or MISSED, never loosened."""
@@ -842,6 +1208,48 @@ class Bench:
                 if "tornado" in ratios and "sse-starlette" in ratios:
                     met = ratios["tornado"] >= 1.5 and ratios["sse-starlette"] >= 4
                 ok(row, met, ">= 1.5x tornado and >= 4x sse-starlette")
+        if row := rows.get("single_fanout"):
+            ours = raw(row.key, j, "per_second")
+            row.ratio = ", ".join(
+                f"{ours / v:.2f}x {p}"
+                for p in ("tornado", "sse-starlette", "nchan")
+                if ours and (v := raw(row.key, p, "per_second"))
+            )
+        for rate, bound in ((100, 10), (1000, 15)):
+            if (row := rows.get(f"single_{rate}")) and (r := row.raw.get(j)):
+                ok(
+                    row,
+                    r["p99_ms"] <= bound
+                    and r["achieved_rate"] >= 0.95 * r["rate"]
+                    and r["lost"] == 0,
+                    f"p99 <= {bound} ms, every event delivered",
+                )
+        if row := rows.get("many"):
+            target = f"{plan.many_n:,} held at <= 5 KB each, broadcast p99 <= 1 s, none lost"
+            m = row.raw.get(j)
+            met = None
+            if m is not None:
+                met = (
+                    m["held"] == m["connections"]
+                    and m["per_connection"] <= 5 * 1024
+                    and m["p99_ms"] <= 1000
+                    and m["lost"] == 0
+                )
+            if m is not None and m["connections"] < plan.many_n:
+                at = f"at {m['connections']:,}: {'met' if met else 'MISSED'}"
+                row.target = f"{target} (not measured at {plan.many_n:,}; {at})"
+            else:
+                ok(row, met, target)
+        if (ceil := raw("ceiling", j, "per_second")) is not None:
+            for key in [f"fanout_{n}" for n in plan.fanout_n] + ["single_fanout"]:
+                if not (row := rows.get(key)):
+                    continue
+                for name, r in row.raw.items():
+                    if (
+                        r.get("per_second", 0) >= 0.8 * ceil
+                        and r.get("connections") == plan.single_n
+                    ):
+                        row.values[name] += " (load-generator bound)"
         if (row := rows.get("memory")) and (m := row.raw.get(j)):
             ok(
                 row,
@@ -864,6 +1272,12 @@ class Bench:
             else:
                 ratio = r["ours_ns"] / r["tqdm_ns"] if r["tqdm_ns"] > 0 else float("inf")
                 ok(row, ratio <= 2, "<= 2x tqdm", f"{ratio:.2f}x tqdm")
+        if (row := rows.get("tqdm")) and (r := row.raw.get(j)):
+            if r["tqdm_ns"] is None:
+                ok(row, None, "<= 2x tqdm.auto (not measured)")
+            else:
+                ratio = r["ours_ns"] / r["tqdm_ns"] if r["tqdm_ns"] > 0 else float("inf")
+                ok(row, ratio <= 2, "<= 2x tqdm.auto", f"{ratio:.2f}x tqdm.auto")
         if (row := rows.get("resume")) and (r := row.raw.get(j)):
             ratios = [
                 f"{r['ms'] / v['ms']:.2f}x {p}"
@@ -888,14 +1302,22 @@ class Bench:
                 "lost",
                 "latency_100",
                 "latency_1000",
+                "ceiling",
+                "single_fanout",
+                "single_100",
+                "single_1000",
                 "redis_100",
                 "redis_1000",
                 "kernel",
+                "transport_server",
+                "transport_redis",
                 "call",
                 "progress",
+                "tqdm",
                 "memory",
                 "resume",
                 "system",
+                "many",
             ]
             + [f"rss_{n}" for n in self.plan.fanout_n]
         )
@@ -990,6 +1412,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render(rows, columns))
         for name, why in bench.unavailable.items():
             print(f"\n{name} unavailable: {why}")
+        for row in rows:
+            if row.note:
+                print(f"\n{row.figure}: {row.note}")
         for name, top in bench.profiler.summaries.items():
             print(f"\nprofile of jupyter-sse during {name} (self time, py-spy):")
             for func, share in top:

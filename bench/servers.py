@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -128,7 +129,9 @@ def start_jupyter_sse(
     redis_url: str = "",
     name: str = "jupyter-sse",
     history_size: int = 20_000,
+    sse: dict[str, object] | None = None,
 ) -> Server:
+    """``sse``: more ``SSEApp`` settings (over the bench's)."""
     port = free_port()
     home = tmp / f"{name}-{port}"
     for sub in ("config", "data", "runtime", "root"):
@@ -150,6 +153,7 @@ def start_jupyter_sse(
             "max_connections": 20_000,
             "max_connections_per_user": 20_000,
             "redis_url": redis_url,
+            **(sse or {}),
         },
     }
     (home / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
@@ -176,12 +180,31 @@ def start_jupyter_sse(
     return server
 
 
-def start_tornado_peer(tmp: Path, core: int) -> Server:
+def start_blaster(tmp: Path, core: int) -> Server:
+    """The ceiling source (peers/blaster.py): measures the load generator."""
+    port = free_port()
+    log = tmp / f"blaster-{port}.log"
+    cmd = [sys.executable, str(HERE / "peers" / "blaster.py"), str(port)]
+    proc = _spawn(_pinned(cmd, core), log)
+    target = Target("blaster", "127.0.0.1", port, "/stream?channel={channel}", "/publish")
+    server = Server("blaster", target, proc, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError("the ceiling source did not start")
+
+
+def start_tornado_peer(tmp: Path, core: int, *, heartbeat: float = 0.0) -> Server:
+    """``heartbeat``: seconds between ``: ping`` comments on every stream (0: none)."""
     port = free_port()
     log = tmp / f"tornado-{port}.log"
-    proc = _spawn(
-        _pinned([sys.executable, str(HERE / "peers" / "tornado_peer.py"), str(port)], core), log
-    )
+    cmd = [sys.executable, str(HERE / "peers" / "tornado_peer.py"), str(port), str(heartbeat)]
+    proc = _spawn(_pinned(cmd, core), log)
     target = Target("tornado", "127.0.0.1", port, "/stream?channel={channel}", "/publish")
     server = Server("tornado", target, proc, log)
     _wait_ready(server, "/health")
@@ -212,11 +235,11 @@ NGINX_CONF = """\
 daemon off;
 master_process on;
 worker_processes 1;
-worker_rlimit_nofile 30000;
+worker_rlimit_nofile {nofile};
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
 load_module {module};
-events {{ worker_connections 30000; }}
+events {{ worker_connections {nofile}; }}
 http {{
   access_log off;
   keepalive_requests 100000000;  # the publisher keeps one connection for every POST
@@ -233,6 +256,7 @@ http {{
       nchan_subscriber eventsource;
       nchan_channel_id $1;
       nchan_eventsource_event tick;
+      nchan_eventsource_ping_interval {ping};
     }}
     location ~ ^/pub/([\\w.-]+)$ {{
       nchan_publisher;
@@ -245,12 +269,17 @@ http {{
 """
 
 
-def start_nchan(tmp: Path, core: int) -> Server:
+def start_nchan(tmp: Path, core: int, *, heartbeat: int = 0) -> Server:
+    """``heartbeat``: seconds between pings on every stream (0: none)."""
     port = free_port()
     home = tmp / f"nchan-{port}"
     home.mkdir(parents=True, exist_ok=True)
     conf = home / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=home, port=port, module=NCHAN_MODULE))
+    # nginx cannot raise its descriptor limit past the hard one it inherits.
+    nofile = min(200_000, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    conf.write_text(
+        NGINX_CONF.format(tmp=home, port=port, module=NCHAN_MODULE, ping=heartbeat, nofile=nofile)
+    )
     log = tmp / f"nchan-{port}.log"
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     proc = _spawn(_pinned([nginx, "-c", str(conf), "-p", str(home)], core), log)

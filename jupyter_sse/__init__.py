@@ -17,6 +17,7 @@ from typing import Any
 
 from .kernel.channel import Channel
 from .kernel.default import flush, publish, stats
+from .kernel.log_handler import LogHandler
 from .kernel.publisher import Publisher
 from .kernel.share import share
 from .wire.errors import SSEConfigError, SSEDeliveryError, SSEError, SSEValueError
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Channel",
+    "LogHandler",
     "Publisher",
     "SSEConfigError",
     "SSEDeliveryError",
@@ -36,7 +38,27 @@ __all__ = [
     "publish",
     "share",
     "stats",
+    "tqdm",
+    "trange",
 ]
+
+# Loaded on first use: tqdm is an optional dependency, and importing it costs a kernel
+# that only publishes some tens of milliseconds.
+_LAZY = {"tqdm": "tqdm", "trange": "trange"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        try:
+            from .kernel import tqdm_bar
+        except ModuleNotFoundError as e:
+            if e.name != "tqdm":
+                raise
+            raise ImportError(
+                f"jupyter_sse.{name} needs tqdm: pip install 'jupyter-sse[tqdm]'"
+            ) from None
+        return getattr(tqdm_bar, _LAZY[name])
+    raise AttributeError(f"module 'jupyter_sse' has no attribute {name!r}")
 
 
 def channel(name: str, *, publisher: Publisher | None = None) -> Channel:

@@ -40,3 +40,13 @@ if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/js/p
   "$PY" -m pip install -q -e "$ROOT[$extras]" jupyterlab
   echo "$extras" > "$stamp"
 fi
+
+# An editable install leaves the JupyterLab extension where js/ builds it
+# (jupyter_sse/labextension); JupyterLab finds it through a link in the environment's
+# share/, the one `jupyter labextension develop` makes, so every `npm run build` is live.
+labext="$VENV/share/jupyter/labextensions/jupyter-sse"
+if [ -f "$ROOT/jupyter_sse/labextension/package.json" ] && [ ! -L "$labext" ]; then
+  mkdir -p "$(dirname "$labext")"
+  rm -rf "$labext"
+  ln -s "$ROOT/jupyter_sse/labextension" "$labext"
+fi

@@ -21,7 +21,8 @@ step "lint-imports: the rooms (wire, kernel, server) and no import cycles"
 "$VENV/bin/lint-imports"
 
 step "js: install, type-check, format and import rules, unit tests, build"
-(cd js && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+# The JupyterLab extension's build runs `jupyter-builder`, which the venv holds.
+(cd js && export PATH="$VENV/bin:$PATH" && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
   && npm run --silent check && npm run --silent format:check && npm test --silent \
   && npm run --silent build)
 

@@ -4,17 +4,18 @@ Per event: encode once, then ``write`` + ``flush`` on every client, which is wha
 straightforward tornado SSE server does. It keeps a history for ``Last-Event-ID``
 resume so the resume figure has a tornado reference too.
 
-    python bench/peers/tornado_peer.py PORT
+    python bench/peers/tornado_peer.py PORT [HEARTBEAT_SECONDS]
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 from collections import deque
 
-from tornado import web
+from tornado import ioloop, web
 from tornado.iostream import StreamClosedError
 
 HISTORY = 20_000
@@ -93,7 +94,10 @@ class HealthHandler(web.RequestHandler):
         self.write({"state": "ok"})
 
 
-async def main(port: int) -> None:
+async def main(port: int, heartbeat: float) -> None:
+    # One descriptor per stream: as many as the hard limit allows.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     hub = Hub()
     app = web.Application(
         [
@@ -103,8 +107,20 @@ async def main(port: int) -> None:
         ]
     )
     app.listen(port, address="127.0.0.1", backlog=4096)
+    if heartbeat > 0:
+
+        def ping() -> None:
+            for clients in hub.clients.values():
+                for client in tuple(clients):
+                    try:
+                        client.write(b": ping\n\n")
+                        client.flush()
+                    except StreamClosedError:
+                        client.on_connection_close()
+
+        ioloop.PeriodicCallback(ping, heartbeat * 1000).start()
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))

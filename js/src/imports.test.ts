@@ -2,7 +2,7 @@
  * The rooms of the front end and the way imports run between them (`npm run lint` runs
  * this file on its own):
  *
- *     views, widget.ts, routes/  →  lib/components  →  lib/state  →  lib/sse
+ *     views, widget.ts, routes/, lab.ts  →  lib/components  →  lib/state  →  lib/sse
  *
  * lib/sse is the wire (the stream client, the envelope, the name rules) and imports
  * nothing above it; lib/state builds the stores from what the wire hands it; the
@@ -30,7 +30,7 @@ const sources: Sources = Object.fromEntries(
 );
 
 // The dashboard's entry is SvelteKit's: its routes put the views on pages.
-const ENTRIES = ["widget.ts", "routes/"];
+const ENTRIES = ["widget.ts", "routes/", "lab.ts"];
 const isTest = (file: string): boolean => file.endsWith(".test.ts");
 
 /** Which modules may not import which: `[importer prefix, forbidden target prefixes]`. */

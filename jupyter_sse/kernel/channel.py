@@ -8,7 +8,7 @@ channels can be created wherever they are needed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, SupportsFloat, SupportsIndex, TypeVar, cast, overload
+from typing import Any, SupportsFloat, SupportsIndex, TypeVar, overload
 
 from ..wire.errors import SSEValueError
 from ..wire.events import ALERT_FIELD, Level, Variant
@@ -17,9 +17,9 @@ from .default import default_publisher
 from .progress import Progress
 from .publisher import Publisher
 from .values import metric_json, plain
+from .view import MimeBundle, add_view
 
 T = TypeVar("T")
-MimeBundle = dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]
 
 
 class Channel:
@@ -148,15 +148,18 @@ class Channel:
         return f"Channel({self.name!r})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> MimeBundle | None:
-        """The live view of this channel when shown in a notebook; text elsewhere."""
+        """The live view of this channel when shown in a notebook; text elsewhere.
+
+        Two views: the JupyterLab extension's (drawn from the server's stream, no kernel
+        needed) and the anywidget that other front ends show.
+        """
         try:
             # Imported on display only: widgets need anywidget, which kernels that merely
             # publish should not pay for (or even have installed).
             from .widget import LiveView
         except ImportError:
-            return {"text/plain": repr(self)}
-        view = LiveView([self.name])
-        return cast("MimeBundle | None", view._repr_mimebundle_(**kwargs))
+            return add_view({"text/plain": repr(self)}, [self.name])
+        return LiveView([self.name])._repr_mimebundle_(**kwargs)
 
 
 class Table:

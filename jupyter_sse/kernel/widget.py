@@ -16,6 +16,7 @@ import traitlets
 from ..wire.assets import HOW_TO_BUILD, WIDGET_CSS, WIDGET_JS
 from ..wire.errors import SSEError
 from ..wire.names import check_pattern
+from .view import VIEW_MIME_TYPE, view_data
 
 __all__ = ["LiveView"]
 
@@ -55,3 +56,12 @@ class LiveView(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"LiveView({self.channels!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+        """The anywidget view, and next to it the JupyterLab extension's, which wins by
+        rank where the extension is installed (DESIGN.md, "Notebook outputs")."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        return {**data, VIEW_MIME_TYPE: view_data(self.channels)}, metadata

@@ -14,9 +14,10 @@ from typing import Any
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
+from traitlets import Bool, Float, Int, List, TraitError, TraitType, Unicode, default, validate
+from traitlets.config import Config
 
-from ..wire.assets import STATIC_DIR
+from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD, STATIC_DIR
 from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
 from ..wire.errors import SSEConfigError
 from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout, tenant_prefix
@@ -37,6 +38,7 @@ from .chat.route import ChatHandler, ChatLimits
 from .chat.settings import ChatSettings
 from .chat.watchers import WatcherBoard
 from .dashboard import DashboardHandler, StaticHandler
+from .descriptors import raise_open_files
 from .handlers import (
     ChannelsHandler,
     HealthHandler,
@@ -45,9 +47,10 @@ from .handlers import (
     TokensHandler,
 )
 from .limits import Limits, TokenBuckets
+from .metrics import COUNTS
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
-from .tick import Tick
+from .tick import DEFAULT_MAX_DELAY, Tick
 from .tokens import PublishToken
 from .webhooks.config import parse_webhooks
 from .webhooks.service import Webhooks
@@ -140,6 +143,17 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         help="""Bytes a stream may hold for a client that reads slower than events arrive
         (default 1048576 = 1 MiB). Past it the connection is closed; the client resumes
         from its last event id, and the server's memory stays bounded.""",
+    )
+    max_write_delay = Float(
+        DEFAULT_MAX_DELAY * 1000,
+        config=True,
+        help=f"""Milliseconds the write of new events to every stream may be held after a
+        long one (default {DEFAULT_MAX_DELAY * 1000:g}). A write to all streams that takes
+        1 ms or more (~4 ms at 1,000 streams) is followed by a pause as long as it took, up
+        to this, in which the server reads requests; the events they carry then go out
+        together in the next write. An idle server writes an event as soon as its request
+        is handled. Higher: more requests between long writes (many streams, publishers
+        sending one event per request); lower: less added latency. 0: never held.""",
     )
     publish_rate_limit = Float(
         0.0,
@@ -270,12 +284,49 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             )
         return value
 
-    @validate("heartbeat_interval", "history_ttl", "publish_rate_limit", "viewer_token_ttl_max")
+    @validate(
+        "heartbeat_interval",
+        "history_ttl",
+        "max_write_delay",
+        "publish_rate_limit",
+        "viewer_token_ttl_max",
+    )
     def _non_negative(self, proposal: dict[str, Any]) -> float:
         value: float = proposal["value"]
         if value < 0:
             raise TraitError(f"SSEApp.{proposal['trait'].name} may not be negative, got {value}")
         return value
+
+    faults = List(
+        Unicode(),
+        help="""What keeps this server from publishing, as sentences that say what to do
+        (a bad setting, Redis support missing). Not a setting: filled at start; while
+        it is not empty, sse/health reports `degraded` with them and publishing answers
+        503.""",
+    )
+
+    def _load_config(
+        self,
+        cfg: Config,
+        section_names: list[str] | None = None,
+        traits: dict[str, TraitType[Any, Any]] | None = None,
+    ) -> None:
+        # A bad setting must not stop the extension from loading: every sse/* route would
+        # answer 404, after a traceback. The setting keeps its default; the log says what
+        # to fix, and health and publish say the server is not right (see `faults`).
+        try:
+            super()._load_config(cfg, section_names, traits)
+        except TraitError:
+            # traitlets rolled back the whole section: load the settings one by one.
+            for name, trait in (traits or self.traits(config=True)).items():
+                try:
+                    super()._load_config(cfg, section_names, {name: trait})
+                except TraitError as e:
+                    self._fault(f"{e}; fix it and restart (meanwhile the default is used)")
+
+    def _fault(self, message: str) -> None:
+        self.log.error("jupyter_sse: %s; until then publishing answers 503", message)
+        self.faults = [*self.faults, message]
 
     services: Services
     server_channels: ServerChannels  # jupyter/system, jupyter/activity, jupyter/events/*
@@ -295,16 +346,22 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         _ = self.redis_url
         os.environ.pop(REDIS_URL_ENV, None)
         if self.max_request_bytes < self.max_event_bytes + 4096:
-            raise TraitError(
+            self._fault(
                 f"SSEApp.max_request_bytes ({self.max_request_bytes}) must be at least "
                 f"max_event_bytes + 4096 ({self.max_event_bytes + 4096}): one event must fit"
             )
+            self.max_request_bytes = self.max_event_bytes + 4096
+        notices = []
+        if not DASHBOARD_JS.exists():
+            notices.append(f"the dashboard and widget are not built: {HOW_TO_BUILD}")
+            self.log.error("jupyter_sse: %s", notices[-1])
         secret = ServerSecret(
             Path(self.viewer_secret_file or default_secret_file()),
             self.viewer_secret.encode() or None,
             owned=not self.viewer_secret_file,
         )
-        tick = Tick()
+        raise_open_files(self.max_connections, self.log)
+        tick = Tick(self.max_write_delay / 1000)
         self.watchers = WatcherBoard(self.presence_max_watchers)
         self.services = Services(
             self._make_broker(tick),
@@ -331,6 +388,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             public_url=self.public_url,
             behind_hub="JUPYTERHUB_SERVICE_PREFIX" in os.environ,
             watchers=self.watchers.count,
+            faults=self.faults,
+            notices=notices,
         )
         self._attach_chat()
         self._attach_server_channels()
@@ -364,9 +423,17 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
 
     def _make_broker(self, tick: Tick) -> Broker:
         if self.redis_url:
-            # Imported here: redis is an optional dependency of the Redis deployment only.
-            from .broker.redis import RedisBroker
-
+            try:
+                # Imported here: redis is an optional dependency of the Redis deployment.
+                from .broker.redis import RedisBroker
+            except ModuleNotFoundError as e:
+                if (e.name or "").partition(".")[0] not in ("redis", "hiredis"):
+                    raise
+                self._fault(
+                    "c.SSEApp.redis_url is set but Redis support is not installed: "
+                    "pip install 'jupyter-sse[redis]' and restart"
+                )
+                return self._memory_broker(tick)
             return RedisBroker(
                 self.redis_url,
                 prefix=self.redis_prefix,
@@ -378,6 +445,9 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
                 presence=self.watchers.presence_json,
                 tick=tick,
             )
+        return self._memory_broker(tick)
+
+    def _memory_broker(self, tick: Tick) -> MemoryBroker:
         return MemoryBroker(
             history_size=self.history_size,
             history_ttl=self.history_ttl,
@@ -424,6 +494,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             retries=self.webhook_retries,
             log=self.log,
         )
+        self.webhook_senders.on_outcome = lambda hook, outcome: COUNTS.webhook(outcome)
         services.attach(self.server_channels)
         services.attach(self.webhook_senders)
 

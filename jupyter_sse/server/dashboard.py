@@ -82,6 +82,8 @@ class DashboardHandler(SSEHandler):
             # them so in words, rather than a JSON error. It can read nothing.
             self.set_status(403)
             principal = Principal("viewer", "refused", scope=())
+        if not (DASHBOARD_BOOT.exists() and DASHBOARD_PAGE.exists()):
+            raise web.HTTPError(503, f"the dashboard is not built: {HOW_TO_BUILD}")
         token = self.get_query_argument("token", None)
         if token is not None and principal.kind == "viewer" and principal.name != "refused":
             self._exchange(token)

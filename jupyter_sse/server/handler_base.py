@@ -22,6 +22,7 @@ from ..wire.names import scope_covers
 from . import tokens
 from .auth import Kind, Principal, bearer_token, credential_key, scrub_uri
 from .broker.base import BrokerFull, BrokerUnavailable
+from .metrics import COUNTS
 from .secret import InvalidSecret
 from .services import Services
 from .validate import body_too_large
@@ -223,13 +224,18 @@ class SSEHandler(JupyterHandler):
 
 async def publish_or_refuse(services: Services, events: list[EventIn]) -> list[str]:
     """``broker.publish(events)``, with the broker's refusals as HTTP errors (503 when it
-    is unreachable, 429 when it is full): nothing was written either way."""
+    is unreachable or the server is misconfigured, 429 when it is full): nothing was
+    written either way."""
+    if services.faults:
+        raise RefusedError(503, "; ".join(services.faults), {"Retry-After": "60"})
     try:
-        return await services.broker.publish(events)
+        ids = await services.broker.publish(events)
     except BrokerUnavailable as e:
         raise RefusedError(503, f"broker unavailable: {e}", {"Retry-After": "1"}) from None
     except BrokerFull as e:
         raise RefusedError(429, str(e), {"Retry-After": "60"}) from None
+    COUNTS.published_types(event["type"] for event in events)
+    return ids
 
 
 @web.stream_request_body

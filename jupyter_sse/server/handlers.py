@@ -29,6 +29,7 @@ from . import tokens
 from .auth import author_of
 from .broker.base import BrokerUnavailable
 from .handler_base import BodyHandler, RefusedError, SSEHandler, publish_or_refuse
+from .metrics import COUNTS, PUBLISH_SECONDS
 from .secret import InvalidSecret
 from .streams import EventStream
 from .validate import RejectedInput, parse_publish_body
@@ -114,6 +115,7 @@ class StreamHandler(SSEHandler):
         )
         conn.deliver(encode_retry(limits.retry_ms))
         connections.add(conn)
+        COUNTS.resumes += cursor is not None
         # A viewer's stream ends with its link, so an expired link stops showing data at
         # once; the reconnect is then refused and the page says the link expired.
         expiry = (
@@ -175,6 +177,10 @@ class PublishHandler(BodyHandler):
 
     @allow_unauthenticated
     async def post(self) -> None:
+        with PUBLISH_SECONDS.time():
+            await self._publish()
+
+    async def _publish(self) -> None:
         principal = self.principal
         limits = self.services.limits
         try:
@@ -191,6 +197,7 @@ class PublishHandler(BodyHandler):
             stamp_hub_authors(events, author_of(principal, self.services.tenant))
         wait = self.services.rate.admit(principal.key, len(events))
         if wait > 0:
+            COUNTS.refused_rate("publish")
             raise RefusedError(
                 429,
                 f"publish rate limit of {limits.publish_rate_limit:g} events/s reached",
@@ -224,10 +231,15 @@ class HealthHandler(SSEHandler):
     async def get(self) -> None:
         await self.authorize("user")
         health = self.services.broker.health()
+        reasons = [*self.services.faults, *self.services.notices]
         try:
             self.services.viewer_secret.current()
         except InvalidSecret as e:
-            health = {**health, "state": "degraded", "reason": str(e)}
+            reasons.append(str(e))
+        if health["state"] != "ok":
+            reasons.append(health.get("reason", ""))
+        if reasons:
+            health = {**health, "state": "degraded", "reason": "; ".join(reasons)}
         health["connections"] = len(self.services.connections)
         self.write_json(health)
 

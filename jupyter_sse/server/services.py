@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
 from tornado.ioloop import PeriodicCallback
 
-from . import tokens
+from . import metrics, tokens
 from .broker.base import Broker
 from .limits import Limits, TokenBuckets
 from .secret import InvalidSecret, ServerSecret
@@ -38,7 +38,9 @@ class Services:
     (the app rewrites its runtime file with the new publish token). ``tenant`` is whose
     server this is (hub channels are stamped with it), ``public_url`` where people reach
     it, ``behind_hub`` whether it runs under JupyterHub; ``watchers`` how many people
-    watch a channel now (presence).
+    watch a channel now (presence). ``faults``: what keeps it from publishing (a bad
+    setting, Redis support missing), said by health and by a 503 on publish;
+    ``notices``: what only health reports (the front end is not built).
     """
 
     def __init__(
@@ -56,8 +58,11 @@ class Services:
         public_url: str = "",
         behind_hub: bool = False,
         watchers: Callable[[str], int] = lambda channel: 0,
+        faults: Sequence[str] = (),
+        notices: Sequence[str] = (),
     ) -> None:
         self.broker = broker
+        metrics.BROKERS.add(broker)  # its state and channels on /metrics
         self.limits = limits
         self.publish_token = publish_token
         self.viewer_secret = secret
@@ -68,6 +73,10 @@ class Services:
         self.public_url = public_url
         self.behind_hub = behind_hub
         self.watchers = watchers
+        # What keeps this server from publishing (health: degraded; publish: 503), and
+        # what only health reports (the front end is not built).
+        self.faults = list(faults)
+        self.notices = list(notices)
         self.connections = EventStreams(tick)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now
@@ -139,6 +148,7 @@ class Services:
         seconds."""
         for timer in self._timers:
             timer.stop()
+        metrics.BROKERS.discard(self.broker)
         self.connections.close_all("server stopping")
         # Parts use the broker: they stop first (a part that never started stops at once).
         for part in reversed(self._parts):

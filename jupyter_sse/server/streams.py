@@ -26,6 +26,7 @@ from tornado.iostream import IOStream
 
 from ..wire.events import Author
 from ..wire.sse import PING
+from .metrics import COUNTS
 from .tick import Tick
 
 CRLF: Final = b"\r\n"
@@ -218,6 +219,7 @@ class EventStream:
             except OSError:
                 self._finish("client went away", False)
                 return
+        COUNTS.bytes_sent += size
         if sent == len(data):
             self._pending -= size
             return
@@ -309,12 +311,14 @@ class EventStreams:
     def add(self, conn: EventStream) -> None:
         self._open.add(conn)
         self._per_user[conn.user] = self._per_user.get(conn.user, 0) + 1
+        COUNTS.stream_opened(conn.credential is not None)
         for watcher in self._watchers:
             watcher(conn, True)
 
     def discard(self, conn: EventStream) -> None:
         if conn in self._open:
             self._open.remove(conn)
+            COUNTS.stream_closed(conn.credential is not None, conn.close_reason)
             left = self._per_user[conn.user] - 1
             if left:
                 self._per_user[conn.user] = left

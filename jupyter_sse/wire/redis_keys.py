@@ -49,6 +49,25 @@ from urllib.parse import quote, urlsplit
 from .errors import SSEConfigError
 from .names import HUB_NAMESPACE
 
+# The oldest Redis the scripts run on (XADD ... MINID, GETEX, ZRANGE ... BYLEX).
+MIN_REDIS_VERSION: Final = (6, 2)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``(7, 2, 4)`` from ``"7.2.4"``; ``()`` when ``text`` is no version."""
+    parts = []
+    for part in text.strip().split("."):
+        if not (part.isascii() and part.isdigit()):
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def too_old(version: tuple[int, ...]) -> bool:
+    """Whether a Redis of ``version`` is older than the scripts need (unknown: no)."""
+    return bool(version) and version < MIN_REDIS_VERSION
+
+
 DEFAULT_PREFIX: Final = "jupyter_sse:"
 LIVE_SUFFIX: Final = "}:live"
 

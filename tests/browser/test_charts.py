@@ -96,6 +96,12 @@ def test_smoothing_changes_the_drawn_line(
     expect(figure.locator('[data-slot="chart-legend"]')).not_to_have_text(legend_before)
     screenshot(page, "chart-smoothed.png")
 
+    # The setting is the chart's own: a reload shows it smoothed still.
+    page.reload()
+    expect(chart(page, channel)).to_have_attribute("data-points", str(STEPS))
+    expect(chart(page, channel)).to_have_attribute("data-smoothing", "0.9")
+    expect(card(page, channel).get_by_label("Smoothing")).to_have_value("0.9")
+
 
 def test_log_scale_switches_the_axis(
     server: JupyterServer, new_context: Callable[..., BrowserContext]
@@ -174,7 +180,7 @@ def download_csv(page: Page, channel: str) -> list[list[str]]:
     with page.expect_download() as info:
         card(page, channel).get_by_role("button", name="Download CSV").click()
     download = info.value
-    assert download.suggested_filename.endswith(".csv")
+    assert download.suggested_filename == channel.replace("/", "-") + ".csv"
     text = Path(download.path()).read_text()
     return list(csv.reader(io.StringIO(text)))
 
@@ -195,7 +201,7 @@ def test_csv_and_png_downloads(
     with page.expect_download() as info:
         card(page, channel).get_by_role("button", name="Download PNG").click()
     download = info.value
-    assert download.suggested_filename.endswith(".png")
+    assert download.suggested_filename == "charts-export.png"
     data = Path(download.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:16]
     width, height = struct.unpack(">II", data[16:24])  # IHDR

@@ -154,6 +154,10 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
                 "disabledExtensions": {
                     "@jupyterlab/extensionmanager-extension": True,
                     "@jupyterlab/apputils-extension:announcements": True,
+                    # This file tests the anywidget view (what VS Code and Colab draw);
+                    # the JupyterLab extension, which outranks it, has its own tests
+                    # (test_lab_*.py).
+                    "jupyter-sse": True,
                 }
             }
         )

@@ -22,13 +22,19 @@ ROWS = {
     "kernel",
     "call",
     "progress",
+    "tqdm",
     "memory",
     "resume",
     "system",
+    "ceiling",
+    "single_fanout",
+    "single_100",
+    "single_1000",
+    "many",
 }
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="the bench pins cores (Linux)")
 def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> None:
     """Correctness of the bench itself, not timings: every figure is there, 0 lost."""
@@ -45,7 +51,7 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
         ],
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=170,
         cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -53,7 +59,17 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
     result = json.loads(out.read_text())
     rows = {row["key"]: row for row in result["rows"]}
     assert set(rows) >= ROWS, f"missing rows: {sorted(ROWS - set(rows))}"
-    for key in ("fanout_100", "fanout_1000", "latency_100", "latency_1000", "resume"):
+    for key in (
+        "fanout_100",
+        "fanout_1000",
+        "latency_100",
+        "latency_1000",
+        "single_fanout",
+        "single_100",
+        "single_1000",
+        "resume",
+        "many",
+    ):
         assert rows[key]["raw"]["jupyter-sse"]["lost"] == 0, key
     assert rows["lost"]["raw"]["jupyter-sse"]["lost"] == 0
     assert rows["kernel"]["raw"]["jupyter-sse"]["lost"] == 0
@@ -61,6 +77,9 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
     assert rows["system"]["raw"]["jupyter-sse"]["samples"] > 0
     memory = rows["memory"]["raw"]["jupyter-sse"]
     assert memory["held"] == memory["connections"]
+    many = rows["many"]["raw"]["jupyter-sse"]
+    assert many["held"] == many["connections"]
+    assert rows["ceiling"]["raw"]["jupyter-sse"]["per_second"] > 0
     # Redis rows are either measured (and then lose nothing) or say why they are not.
     for key in ("redis_100", "redis_1000"):
         raw = rows[key]["raw"].get("jupyter-sse")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -25,6 +26,10 @@ CASES = {
     "publish_with_curl.sh": ("examples/shell", {"status", "log"}),
     "publish_from_script.py": ("train/demo", {"progress", "metric", "status"}),
     "alerts.py": ("examples/alerts", {"status"}),
+    "tqdm_drop_in.py": ("examples/tqdm", {"progress", "status"}),
+    "logging_to_a_channel.py": ("examples/logging", {"log"}),
+    "cli_tour.sh": ("examples/cli", {"status", "log"}),
+    "lab_live_output.py": ("examples/lab", {"progress", "status"}),
 }
 
 
@@ -34,6 +39,8 @@ async def run(server: Server, name: str) -> str:
         "JUPYTER_SSE_URL": server.base,
         "JUPYTER_SSE_TOKEN": server.publish_token,
         "JUPYTER_TOKEN": server.token,
+        # `jupyter sse` of this environment, as an activated virtualenv has it.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     command = ["bash"] if name.endswith(".sh") else [sys.executable]
     proc = await asyncio.create_subprocess_exec(
@@ -55,8 +62,25 @@ async def test_example_publishes(server: Server, name: str) -> None:
     async with server.stream(channel) as s:
         snapshot = (await s.next()).envelope["data"]
     assert kinds <= set(snapshot), snapshot
+    if name == "lab_live_output.py":
+        assert 'view: {"channels": ["examples/lab"], "version": 1}' in out
     if name == "custom_events.py":
         assert "received {'service': 'api', 'version': '1.4.2'}" in out
+    if name == "tqdm_drop_in.py":
+        assert {"epoch", "batch", "bytes", "squares", "rows"} <= set(snapshot["progress"])
+        assert snapshot["status"]["batch/phase"]["value"] == "train"
+    if name == "logging_to_a_channel.py":
+        texts = [line["text"] for line in snapshot["log"]]
+        assert texts[:2] == [
+            "examples.train: epoch 1 started",
+            "examples.train: learning rate 1e-01 looks high",
+        ]
+        assert "KeyError: 'checkpoint'" in texts[2]
+    if name == "cli_tour.sh":
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert [line["data"]["text"] for line in lines] == ["copied 120 files", "copied 240 files"]
+        assert "examples/cli" in out  # the channels table
+        assert "[ok  ] server:" in out  # doctor
 
 
 async def test_server_channels_example_prints_a_real_sample(server: Server) -> None:

@@ -99,3 +99,41 @@ async def test_a_kernel_cannot_chat(server: Server, kernel: Any) -> None:
     )
     assert "".join(output).startswith("403 kernels and publish tokens cannot chat")
     assert "talk" not in await server.channels()
+
+
+@pytest.mark.parametrize("broker_kind", ["memory"])
+@pytest.mark.timeout(300)
+async def test_tqdm_in_a_notebook_kernel_draws_its_widget_and_publishes(
+    server: Server, kernel: Any
+) -> None:
+    """tqdm.auto picks the notebook bar in a kernel: jupyter_sse.tqdm still shows it as
+    tqdm would, and the channel gets the bar too."""
+    shown: list[str] = []
+
+    def on_output(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] in ("display_data", "update_display_data"):
+            shown.extend(msg["content"]["data"])
+        elif msg["msg_type"] == "error":
+            shown.append("\n".join(msg["content"]["traceback"]))
+
+    async with server.stream("k/tqdm") as stream:
+        assert (await stream.next()).event == "snapshot"
+        reply = await kernel.execute_interactive(
+            "import jupyter_sse as sse\n"
+            "from jupyter_sse import tqdm\n"
+            "from tqdm.notebook import tqdm_notebook\n"
+            "assert issubclass(tqdm, tqdm_notebook), tqdm.__mro__\n"
+            'for _ in tqdm(range(25), desc="cells", channel="k/tqdm"):\n'
+            "    pass\n"
+            "sse.flush()\n",
+            timeout=KERNEL_TIMEOUT,
+            output_hook=on_output,
+        )
+        assert reply["content"]["status"] == "ok", shown
+        while True:
+            data = (await stream.next(timeout=30)).envelope["data"]
+            if data.get("done"):
+                break
+    assert data["key"] == "cells"
+    assert (data["value"], data["total"]) == (25, 25)
+    assert "application/vnd.jupyter.widget-view+json" in shown

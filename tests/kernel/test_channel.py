@@ -196,7 +196,11 @@ def test_a_channel_shows_as_text_without_the_widget_module(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "jupyter_sse.kernel.widget", None)
-    assert Channel("train/run-1")._repr_mimebundle_() == {"text/plain": "Channel('train/run-1')"}
+    assert Channel("train/run-1")._repr_mimebundle_() == {
+        "text/plain": "Channel('train/run-1')",
+        # The JupyterLab extension draws it from the stream: no widget library needed.
+        "application/vnd.jupyter-sse.view+json": {"channels": ["train/run-1"], "version": 1},
+    }
 
 
 def test_a_channel_shows_the_live_view_when_widgets_are_available() -> None:
@@ -211,6 +215,7 @@ def test_module_functions_use_one_default_publisher() -> None:
     assert sorted(sse.__all__) == sorted(
         [
             "Channel",
+            "LogHandler",
             "Publisher",
             "SSEConfigError",
             "SSEDeliveryError",
@@ -222,6 +227,8 @@ def test_module_functions_use_one_default_publisher() -> None:
             "publish",
             "share",
             "stats",
+            "tqdm",
+            "trange",
         ]
     )
 
@@ -231,7 +238,8 @@ def test_importing_and_publishing_loads_no_server_or_widget_code() -> None:
     code = (
         "import sys, jupyter_sse as sse\n"
         "sse.channel('c').metric(step=1, loss=0.5)\n"
-        "heavy = {'jupyter_server', 'tornado', 'anywidget', 'redis', 'ipywidgets'}\n"
+        "heavy = {'jupyter_server', 'tornado', 'anywidget', 'redis', 'ipywidgets', 'tqdm',"
+        " 'prometheus_client'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     env = {"JUPYTER_SSE_URL": "http://127.0.0.1:9/", "JUPYTER_SSE_TOKEN": "t", "PATH": ""}

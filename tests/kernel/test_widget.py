@@ -14,6 +14,7 @@ from jupyter_sse import SSEError, SSEValueError, channel
 from jupyter_sse.kernel import widget
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+VIEW_MIME = "application/vnd.jupyter-sse.view+json"
 
 
 def test_syncs_channels_and_state() -> None:
@@ -55,6 +56,17 @@ def test_channel_displays_as_the_widget() -> None:
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert WIDGET_MIME in data
     assert json.loads(json.dumps(data[WIDGET_MIME]))["model_id"]
+    # Next to it, the JupyterLab extension's view (DESIGN.md, "Notebook outputs").
+    assert data[VIEW_MIME] == {"channels": ["demo"], "version": 1}
+
+
+def test_live_view_offers_the_extension_view_of_all_its_channels() -> None:
+    bundle = widget.LiveView(["train/*", "demo"])._repr_mimebundle_()
+    assert bundle is not None
+    data, _metadata = bundle
+    expected = {"channels": ["train/*", "demo"], "version": 1}
+    assert json.loads(json.dumps(data[VIEW_MIME])) == expected
+    assert WIDGET_MIME in data
 
 
 def test_import_jupyter_sse_stays_light() -> None:

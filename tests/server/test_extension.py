@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import signal
 import stat
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from traitlets import TraitError
 
+import jupyter_sse
 from jupyter_sse.server.app import SSEApp
 from tests.support.live_server import BIN, LiveServer, live_server
 
@@ -28,7 +30,13 @@ def test_extension_is_enabled_after_install() -> None:
     )
     text = out.stdout + out.stderr
     assert "jupyter_sse \x1b[32menabled" in text or "jupyter_sse enabled" in text
-    assert "jupyter_sse 0.1.0 \x1b[32mOK" in text or "jupyter_sse 0.1.0 OK" in text
+    version = jupyter_sse.__version__
+    assert f"jupyter_sse {version} \x1b[32mOK" in text or f"jupyter_sse {version} OK" in text
+
+
+def test_version_is_defined_once() -> None:
+    """The installed distribution's version is the package's ``__version__``."""
+    assert importlib.metadata.version("jupyter-sse") == jupyter_sse.__version__
 
 
 @pytest.mark.parametrize(

@@ -138,3 +138,25 @@ async def test_a_pattern_watcher_is_told_about_a_new_channel(server: Server) -> 
         assert seen[-1]["channel"] == "talk/a"
         assert seen[-1]["data"]["count"] == 1
     await wait_for(lambda: server.app.watchers.local_people == 0, what="the stream to leave")
+
+
+def test_since_follows_the_earliest_stream_still_open() -> None:
+    """One person with many streams: ``since`` is their earliest stream still open,
+    worked out again when that one closes, per pattern."""
+    from jupyter_sse.server.chat.watchers import WatcherBoard
+
+    board = WatcherBoard(max_watchers=10)
+    dana = {"name": "dana", "display_name": "Dana", "kind": "viewer"}
+    board.add("s1", dana, ["talk"], 10.0)  # type: ignore[arg-type]
+    board.add("s2", dana, ["talk", "train/*"], 20.0)  # type: ignore[arg-type]
+    board.add("s3", dana, ["train/*"], 5.0)  # type: ignore[arg-type]
+    assert [w["since"] for w in board.watchers("talk")] == [10.0]
+    assert [w["since"] for w in board.watchers("train/a")] == [5.0]
+    board.remove("s1")
+    board.remove("s3")
+    assert [w["since"] for w in board.watchers("talk")] == [20.0]
+    assert [w["since"] for w in board.watchers("train/a")] == [20.0]
+    assert json.loads(board.entry(0)) == [{**dana, "patterns": {"talk": 20.0, "train/*": 20.0}}]
+    board.remove("s2")
+    assert board.watchers("talk") == []
+    assert board.entry(0) == ""

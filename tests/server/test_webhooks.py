@@ -20,6 +20,7 @@ from jupyter_sse.server.broker.redis import RedisBroker
 from jupyter_sse.server.webhooks.config import parse_webhooks
 from jupyter_sse.server.webhooks.delivery import WebhookStats
 from jupyter_sse.server.webhooks.service import Webhooks
+from tests.support.metrics import delta, scrape
 from tests.support.receiver import Receiver
 from tests.support.server import Server, wait_for
 
@@ -298,3 +299,14 @@ def test_the_example_config_is_valid_with_its_webhooks_uncommented() -> None:
     app = SSEApp(config=config)
     assert [hook.format for hook in parse_webhooks(app.webhooks)] == ["slack", "discord", "ntfy"]
     assert app.system_interval == 2
+
+
+async def test_webhook_outcomes_are_counted_on_metrics(server: Server, receiver: Receiver) -> None:
+    receiver.start()
+    await server.app.services.start()
+    before = await scrape(server)
+    await server.publish_ok(notify("train", message="diverged", level="error"))
+    await wait_for(lambda: stats(server).delivered == 1, 30, "the delivery")
+    after = await scrape(server)
+    assert delta(before, after, "jupyter_sse_webhook_deliveries_total", outcome="delivered") == 1
+    assert delta(before, after, "jupyter_sse_webhook_deliveries_total", outcome="failed") == 0

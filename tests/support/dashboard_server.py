@@ -102,7 +102,10 @@ class DashboardServer:
             connection_file=str(self.runtime / f"kernel-{kernel_id}.json")
         )
         client.load_connection_file()
-        client.start_channels()
+        # No heartbeat channel: this client is not the kernel's parent, so it would judge
+        # the kernel by heartbeats, and on a busy machine one late beat (1 s) reads as
+        # "Kernel died". Readiness is the kernel_info reply, with KERNEL_TIMEOUT.
+        client.start_channels(hb=False)
         try:
             client.wait_for_ready(timeout=KERNEL_TIMEOUT)
             yield client

@@ -44,9 +44,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(tmp_path: Path, *args: str) -> Iterator[LiveServer]:
+def live_server(tmp_path: Path, *args: str, python: Path | None = None) -> Iterator[LiveServer]:
     """Start ``jupyter server`` with ``args`` (``--SSEApp.x=y``) and its own config, data
-    and runtime folders; stop it (killed if it will not stop) on the way out."""
+    and runtime folders; stop it (killed if it will not stop) on the way out.
+
+    ``python``: the interpreter of another environment to run the server in (``python -m
+    jupyter_server``, with the extension enabled on the command line).
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -54,10 +58,19 @@ def live_server(tmp_path: Path, *args: str) -> Iterator[LiveServer]:
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTER_DATA_DIR": str(tmp_path / "data"),
     }
+    command = (
+        [str(BIN / "jupyter"), "server"]
+        if python is None
+        else [
+            str(python),
+            "-m",
+            "jupyter_server",
+            "--ServerApp.jpserver_extensions=jupyter_sse=True",
+        ]
+    )
     proc = subprocess.Popen(
         [
-            str(BIN / "jupyter"),
-            "server",
+            *command,
             f"--port={port}",
             f"--ServerApp.token={TOKEN}",
             "--no-browser",

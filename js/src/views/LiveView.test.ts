@@ -63,4 +63,12 @@ describe("LiveView", () => {
 		flushSync();
 		expect(screen.getAllByText("best score")).toHaveLength(1);
 	});
+
+	it("leaves notify events to the host when told to (JupyterLab shows its own)", () => {
+		const store = new ChannelStore("train");
+		render(LiveView, { stores: [store], connection: new Connection(), toasts: false });
+		store.apply([envelope("train", "notify", { message: "epoch done", level: "success" })]);
+		flushSync();
+		expect(screen.queryByText("epoch done")).toBeNull();
+	});
 });

@@ -31,6 +31,7 @@ from ...wire.events import EventIn
 from ...wire.json_text import dumps
 from ...wire.names import explicit_channels
 from ...wire.sse import EventFrames, reset_frame, snapshot_frame
+from ..metrics import COUNTS
 from ..tick import Tick
 from .base import (
     BrokerFull,
@@ -282,6 +283,7 @@ class MemoryBroker:
                         break
             if reason is None:
                 return self._replay(names, after)
+            COUNTS.resets += 1
             return self._snapshots(patterns, names, now, reset_frame(now, reason))
         return self._snapshots(patterns, names, now, None)
 
@@ -377,6 +379,10 @@ class MemoryBroker:
                 }
             )
         return rows
+
+    def channel_count(self) -> int:
+        """Channels held now (the metrics read it)."""
+        return len(self._channels)
 
     def subscriber_count(self) -> int:
         """Connections registered with this broker (tests and health read it)."""

@@ -40,8 +40,9 @@ from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.errors import describe
 from ...wire.events import EventIn
 from ...wire.names import covered, matching
-from ...wire.redis_keys import DEFAULT_PREFIX, KeyLayout, redacted
+from ...wire.redis_keys import DEFAULT_PREFIX, MIN_REDIS_VERSION, KeyLayout, redacted, too_old
 from ...wire.sse import check_frame
+from ..metrics import COUNTS
 from ..tick import Tick
 from .base import (
     BrokerUnavailable,
@@ -68,6 +69,10 @@ MAX_HELD: Final = 10_000
 
 FOREIGN: Final = "the cursor is from another stream (Redis lost its data, or it is not ours)"
 AHEAD: Final = "the cursor is ahead of this stream (Redis lost recent events)"
+
+
+class RedisTooOld(RedisError):
+    """Redis is older than ``MIN_REDIS_VERSION``: the broker does not use it."""
 
 
 class _Client:
@@ -128,6 +133,7 @@ class RedisBroker:
         self._seen: int | None = None  # highest position the reader has dispatched
         self._counter = 0  # the counter's value when last read: positions up to it exist
         self.dropped = 0  # live frames that failed the check (see `frames_dropped`)
+        self.too_old = False  # Redis answered with a version the scripts do not run on
         self._ready = asyncio.Event()  # subscribed and caught up
         self._tried = asyncio.Event()  # the first connection attempt is over
         self._reason = f"connecting to Redis at {self.where}"
@@ -171,6 +177,8 @@ class RedisBroker:
     # --- publish ----------------------------------------------------------------------
 
     async def publish(self, events: Sequence[EventIn]) -> list[str]:
+        if self.too_old:
+            raise BrokerUnavailable(self._reason)
         try:
             return await self._store.publish(
                 events, history_size=self.history_size, history_ttl=self.history_ttl
@@ -292,6 +300,7 @@ class RedisBroker:
                         confirm = await pubsub.get_message(timeout=CONNECT_TIMEOUT)
                         if confirm is None or confirm["type"] != "psubscribe":
                             raise RedisConnectionError("Redis did not confirm the subscription")
+                    await self._check_version()
                     await self._resync()
                     self._up()
                     delay = BACKOFF_FIRST
@@ -339,6 +348,16 @@ class RedisBroker:
                     break
                 self._dispatch(channel, seq, frame)
 
+    async def _check_version(self) -> None:
+        version = await self._store.version()
+        self.too_old = too_old(version)
+        if self.too_old:
+            need = ".".join(map(str, MIN_REDIS_VERSION))
+            raise RedisTooOld(
+                f"Redis at {self.where} is version {'.'.join(map(str, version))}; jupyter-sse "
+                f"needs {need} or later: upgrade Redis (docs/scaling.md)"
+            )
+
     async def _reachable(self, seq: int) -> bool:
         """True when some publisher has taken position ``seq``: a frame beyond the counter
         was not written by the script, and would hold back every later frame."""
@@ -349,6 +368,7 @@ class RedisBroker:
 
     def _drop(self, channel: str, frame: bytes) -> None:
         self.dropped += 1
+        COUNTS.dropped_frames += 1
         # Logged once in a while: whoever writes bad frames must not fill the log too.
         if self.dropped == 1 or self.dropped % 1000 == 0:
             log.warning(
@@ -421,11 +441,16 @@ class RedisBroker:
     def _up(self) -> None:
         if not self._ready.is_set() and self._tried.is_set():
             log.info("jupyter_sse: connected to Redis at %s", self.where)
+            COUNTS.redis_reconnects += 1
         self._ready.set()
         self._tried.set()
 
     def _down(self, error: BaseException) -> None:
-        reason = f"Redis at {self.where} is unreachable: {describe(error)}"
+        reason = (
+            str(error)
+            if isinstance(error, RedisTooOld)
+            else f"Redis at {self.where} is unreachable: {describe(error)}"
+        )
         if self._ready.is_set() or not self._tried.is_set():
             log.warning("jupyter_sse: %s; retrying in the background", reason)
         self._ready.clear()

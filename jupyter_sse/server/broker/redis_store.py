@@ -18,10 +18,11 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
 
 from ...wire.bounds import DEFAULT_CHAT_SNAPSHOT_MESSAGES
 from ...wire.events import EventIn
-from ...wire.redis_keys import KeyLayout
+from ...wire.redis_keys import KeyLayout, parse_version
 from ...wire.redis_scripts import (
     PRESENCE,
     PUBLISH,
@@ -35,6 +36,7 @@ from ...wire.redis_scripts import (
     snapshot_keys,
 )
 from ...wire.sse import check_frame, reset_frame, snapshot_frame
+from ..metrics import COUNTS
 from .base import ChannelInfo, PresenceSource, SpaceView, no_presence
 from .state import DEFAULT_SNAPSHOT_BYTES, ChannelState, with_presence
 
@@ -159,6 +161,7 @@ class RedisStore:
         seq = int(reply[1])
         cursor = f"{reply[0].decode()}-{seq}"
         frames = [reset_frame(now, reason)] if reason is not None else []
+        COUNTS.resets += reason is not None
         for parts in reply[2:]:
             name = parts[0].decode()
             state = snapshot_json(parts, self.snapshot_bytes, self.chat_messages)
@@ -199,9 +202,19 @@ class RedisStore:
             authored = self.keys.is_hub(channel)
             if check_frame(frame, channel, authored=authored) != (epoch, position):
                 self.dropped += 1
+                COUNTS.dropped_frames += 1
                 continue
             out.append(Entry(position, channel, frame))
         return out
+
+    async def version(self) -> tuple[int, ...]:
+        """Redis's version (``INFO server``); ``()`` when this user may not ask (an ACL
+        user of a hub tenant is allowed only what the broker needs)."""
+        try:
+            info = await self._redis.info("server")
+        except ResponseError:
+            return ()
+        return parse_version(str(info.get("redis_version", "")))
 
     async def current_position(self) -> int:
         """The newest position any publisher has taken (the counter itself)."""

@@ -6,9 +6,18 @@ whatever carried the event here.
 
 from __future__ import annotations
 
+from typing import Final
+
+from ..metrics import COUNTS
 from ..streams import http_chunk
 from ..tick import Tick
 from .base import Subscriber
+
+# Frames one sweep writes to a stream, at most (one frame always goes, whatever its
+# size). Sweeps held after long ones gather events; this keeps a burst from becoming
+# one write of unbounded size per viewer, each held in full for a slow one. What is
+# left goes in the next sweep, in order.
+SWEEP_BYTES: Final = 256 * 1024
 
 
 class FanOut:
@@ -17,7 +26,8 @@ class FanOut:
     Frames sent to a fan-out within one loop tick are joined once, at the end of the
     tick (and framed as one HTTP chunk once), and that one ``bytes`` goes to every
     member. A publish then costs one list append however many viewers there are, and a
-    tick costs one ``deliver_now`` per viewer however many events it carried.
+    tick costs one ``deliver_now`` per viewer however many events it carried (up to
+    ``SWEEP_BYTES`` of them).
     """
 
     __slots__ = ("_members", "_pending", "_scheduled", "_targets", "_tick", "key")
@@ -35,9 +45,11 @@ class FanOut:
 
     def join(self, subscriber: Subscriber) -> None:
         # A newcomer got its first frames (replay or snapshot) already, and they cover
-        # the frames still pending here: those go out to the others first, so that the
-        # newcomer never sees an event twice.
-        self.flush()
+        # the frames still pending here: those go out to the others first (all of them,
+        # past the bound of a sweep), so that the newcomer never sees an event twice.
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._hand_out(pending)
         self._members[subscriber] = None
         self._targets = tuple(self._members)
 
@@ -48,6 +60,7 @@ class FanOut:
     def send(self, frame: bytes) -> None:
         """Queue ``frame`` for every member; delivered at the end of this loop tick."""
         self._pending.append(frame)
+        COUNTS.fanned_out(frame, len(self._members))
         if not self._scheduled:
             self._scheduled = True
             self._tick.defer(self)
@@ -58,7 +71,19 @@ class FanOut:
         pending = self._pending
         if not pending:
             return
-        self._pending = []
+        count, size = 0, 0
+        while count < len(pending) and size < SWEEP_BYTES:
+            size += len(pending[count])
+            count += 1
+        if count < len(pending):
+            pending, self._pending = pending[:count], pending[count:]
+            self._scheduled = True
+            self._tick.later(self)
+        else:
+            self._pending = []
+        self._hand_out(pending)
+
+    def _hand_out(self, pending: list[bytes]) -> None:
         frames = pending[0] if len(pending) == 1 else b"".join(pending)
         chunk = http_chunk(pending, len(frames))
         # A tuple taken before the loop: a delivery that cuts a slow client may remove

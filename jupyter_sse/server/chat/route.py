@@ -32,6 +32,7 @@ from ..auth import Principal, author_of
 from ..broker.base import BrokerUnavailable
 from ..handler_base import BodyHandler, RefusedError, publish_or_refuse
 from ..limits import TokenBuckets
+from ..metrics import COUNTS
 from ..services import Services
 from ..validate import RejectedInput
 from .messages import (
@@ -197,6 +198,7 @@ class ChatHandler(BodyHandler):
             raise web.HTTPError(413, f"this message is over {most} bytes of JSON (max_event_bytes)")
         wait = self.chat.rate.admit(principal.key, 1)
         if wait > 0:
+            COUNTS.refused_rate("chat")
             raise RefusedError(
                 429,
                 f"chat rate limit of {self.chat.rate_limit:g} messages/s reached; wait a moment",

@@ -38,21 +38,57 @@ def reaches_hub(pattern: str) -> bool:
 
 
 class _Person:
-    """One person's streams on this server: stream -> (patterns, opened at)."""
+    """One person's streams on this server, kept by pattern.
 
-    __slots__ = ("author", "streams")
+    A viewer link handed to a crowd is one person with 100,000 streams: every snapshot
+    asks who watches, so the answer costs one step per distinct pattern, not per
+    stream. The earliest ``since`` of a pattern is kept as streams open; when the
+    stream that held it closes, it is worked out again at the next question (a crowd
+    leaving asks once a second, not once per stream).
+    """
+
+    __slots__ = ("_by_pattern", "_earliest", "_stale", "author", "streams")
 
     def __init__(self, author: Author) -> None:
         self.author = author
         self.streams: dict[Hashable, tuple[tuple[str, ...], float]] = {}
+        self._by_pattern: dict[str, dict[Hashable, float]] = {}  # pattern -> stream -> since
+        self._earliest: dict[str, float] = {}  # pattern -> earliest since, unless stale
+        self._stale: set[str] = set()
+
+    def add(self, stream: Hashable, patterns: tuple[str, ...], since: float) -> None:
+        self.streams[stream] = (patterns, since)
+        for pattern in patterns:
+            self._by_pattern.setdefault(pattern, {})[stream] = since
+            if pattern not in self._stale:
+                self._earliest[pattern] = min(since, self._earliest.get(pattern, since))
+
+    def remove(self, stream: Hashable) -> None:
+        patterns, since = self.streams.pop(stream)
+        for pattern in patterns:
+            streams = self._by_pattern[pattern]
+            del streams[stream]
+            if not streams:
+                del self._by_pattern[pattern]
+                self._earliest.pop(pattern, None)
+                self._stale.discard(pattern)
+            elif self._earliest.get(pattern) == since:
+                self._stale.add(pattern)
+
+    def since(self, pattern: str) -> float:
+        """When the earliest of their streams reading ``pattern`` opened."""
+        if pattern in self._stale:
+            self._stale.discard(pattern)
+            self._earliest[pattern] = min(self._by_pattern[pattern].values())
+        return self._earliest[pattern]
+
+    def patterns_list(self) -> list[str]:
+        """The distinct patterns of their streams."""
+        return list(self._by_pattern)
 
     def patterns(self) -> dict[str, float]:
         """Each pattern of their streams, with the earliest time a stream of it opened."""
-        earliest: dict[str, float] = {}
-        for patterns, since in self.streams.values():
-            for pattern in patterns:
-                earliest[pattern] = min(since, earliest.get(pattern, since))
-        return earliest
+        return {pattern: self.since(pattern) for pattern in self._by_pattern}
 
 
 class _Remote:
@@ -88,7 +124,9 @@ class WatcherBoard:
         person = self._people.get(key)
         if person is None:
             person = self._people[key] = _Person(author)
-        person.streams[stream] = (tuple(patterns), since)
+        if stream in person.streams:
+            person.remove(stream)
+        person.add(stream, tuple(patterns), since)
         self._streams[stream] = key
 
     def remove(self, stream: Hashable) -> None:
@@ -96,7 +134,7 @@ class WatcherBoard:
         if key is None:
             return
         person = self._people[key]
-        del person.streams[stream]
+        person.remove(stream)
         if not person.streams:
             del self._people[key]
 
@@ -161,7 +199,7 @@ class WatcherBoard:
         found: dict[PersonKey, Watcher] = {}
         for key, person in self._people.items():
             since = _earliest(
-                since for patterns, since in person.streams.values() if _covers(patterns, channel)
+                person.since(p) for p in person.patterns_list() if pattern_matches(p, channel)
             )
             if since is not None:
                 found[key] = _watcher(person.author, since)
@@ -186,10 +224,6 @@ class WatcherBoard:
     def count(self, channel: str) -> int:
         """How many people watch ``channel`` now, on every server."""
         return len(self.watchers(channel))
-
-
-def _covers(patterns: tuple[str, ...], channel: str) -> bool:
-    return any(pattern_matches(p, channel) for p in patterns)
 
 
 def _earliest(times: Iterable[float]) -> float | None:

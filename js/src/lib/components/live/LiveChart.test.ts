@@ -10,6 +10,7 @@ afterEach(cleanup);
 
 describe("LiveChart", () => {
 	beforeEach(() => {
+		localStorage.clear();
 		// jsdom has no canvas: the chart keeps its text and attributes and skips drawing.
 		vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
 	});
@@ -104,6 +105,27 @@ describe("LiveChart", () => {
 		[...group.querySelectorAll("button")].find((b) => b.textContent?.trim() === "Time")!.click();
 		flushSync();
 		expect(chart.getAttribute("aria-label")).toBe("Line chart of loss, acc by time, 3 points");
+	});
+
+	it("remembers smoothing, scale and x kind per channel", () => {
+		const store = trained(3);
+		const first = render(LiveChart, { metrics: store.metrics["train"]! });
+		const log = [...first.container.querySelectorAll("button")].find(
+			(b) => b.textContent?.trim() === "Log",
+		)!;
+		log.click();
+		[...first.container.querySelectorAll("button")]
+			.find((b) => b.textContent?.trim() === "Time")!
+			.click();
+		flushSync();
+		first.unmount();
+		const { container } = render(LiveChart, { metrics: store.metrics["train"]! });
+		const chart = container.querySelector<HTMLElement>("[data-slot=chart]")!;
+		expect(chart.getAttribute("aria-label")).toContain("by time");
+		const again = [...container.querySelectorAll("button")].find(
+			(b) => b.textContent?.trim() === "Log",
+		)!;
+		expect(again.getAttribute("aria-pressed")).toBe("true");
 	});
 
 	it("offers no step axis for points sent without steps", () => {

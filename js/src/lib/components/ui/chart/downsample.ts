@@ -9,10 +9,16 @@
 /** One column of values, aligned with `x`; `null` or `undefined` is a gap. */
 export type Values = ArrayLike<number | null | undefined>;
 
-/** First index whose x is at least `value` (x ascending); `x.length` when none is. */
-export function lowerBound(x: ArrayLike<number>, value: number): number {
-	let lo = 0;
-	let hi = x.length;
+/**
+ * First index whose x is at least `value` (x ascending), searched in `[lo, hi)`; `hi`
+ * when none is.
+ */
+export function lowerBound(
+	x: ArrayLike<number>,
+	value: number,
+	lo: number = 0,
+	hi: number = x.length,
+): number {
 	while (lo < hi) {
 		const mid = (lo + hi) >>> 1;
 		if ((x[mid] ?? 0) < value) lo = mid + 1;
@@ -142,6 +148,11 @@ export class BlockIndex {
 	#firstX = NaN;
 	#lastX = NaN;
 
+	/** Whether the blocks held describe `values` (the column last given to `update`). */
+	heldFor(values: Values): boolean {
+		return values === this.#values && values.length >= this.min.length * BLOCK;
+	}
+
 	update(x: ArrayLike<number>, values: Values): void {
 		const blocks = this.minAt.length;
 		const held = blocks * BLOCK;
@@ -217,7 +228,8 @@ export function downsampleIndexed(
 	for (let b = 0; b < slots && from < end; b++) {
 		let to = end;
 		if (b < slots - 1 && span > 0) {
-			const cut = lowerBound(x, x0 + (span * (b + 1)) / slots);
+			// Slices ascend: the next cut is searched from this slice's start on.
+			const cut = lowerBound(x, x0 + (span * (b + 1)) / slots, from, end);
 			to = Math.min(end, Math.max(from + 1, Math.round(cut / BLOCK) * BLOCK));
 		}
 		let n = 0;

@@ -1,0 +1,239 @@
+"""Sweeps: when frames queued by publishing are written, and what one write carries.
+
+A long sweep is made long the way a real one is, by flushes that take the time (here a
+``time.sleep`` in the flush, as ~4 ms of ``send`` at 1,000 streams); nothing asserts how
+long anything took, only which sweep carried what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from traitlets import TraitError
+
+from jupyter_sse.server.app import SSEApp
+from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
+from jupyter_sse.server.tick import Tick
+from tests.support.server import Server, wait_for
+from tests.support.sse_client import Event, StreamReader
+
+LONG = 0.05  # seconds a "long" flush takes: far over LONG_SWEEP
+
+
+class Item:
+    """A flushable that records the sweep it was flushed in."""
+
+    def __init__(self, tick: Tick, name: str, takes: float = 0.0) -> None:
+        self.tick, self.name, self.takes = tick, name, takes
+        self.swept: list[int] = []
+
+    def flush(self) -> None:
+        self.swept.append(self.tick.sweeps)
+        if self.takes:
+            time.sleep(self.takes)
+
+
+class Member:
+    """A fan-out member that records each write it is handed."""
+
+    def __init__(self, tick: Tick) -> None:
+        self.tick = tick
+        self.patterns = ("c",)
+        self.writes: list[tuple[int, bytes]] = []
+
+    def deliver(self, frame: bytes) -> None:
+        raise AssertionError("fan-out members get their frames through deliver_now")
+
+    def deliver_now(self, frames: bytes, chunk: bytes) -> None:
+        self.writes.append((self.tick.sweeps, frames))
+
+    def open(self, first: object) -> None:
+        pass
+
+    @property
+    def received(self) -> bytes:
+        return b"".join(frames for _, frames in self.writes)
+
+
+async def long_sweep(tick: Tick) -> None:
+    slow = Item(tick, "slow", takes=LONG)
+    tick.defer(slow)
+    await wait_for(lambda: slow.swept, what="the long sweep")
+
+
+async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
+    """No event is held when the server is idle, however large the bound."""
+    tick = Tick(max_delay=60.0)
+    item = Item(tick, "a")
+    tick.defer(item)
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert item.swept == [1]
+
+
+async def test_events_after_a_long_sweep_share_the_next_one() -> None:
+    tick = Tick(max_delay=60.0)
+    await long_sweep(tick)
+    b, c = Item(tick, "b"), Item(tick, "c")
+    tick.defer(b)
+    assert tick.due_at is not None
+    # A later loop callback (the next request read) adds its event to the held sweep.
+    await asyncio.sleep(0)
+    assert not b.swept
+    tick.defer(c)
+    await wait_for(lambda: b.swept and c.swept, what="the held sweep")
+    assert b.swept == c.swept == [2]
+
+
+async def test_a_held_sweep_waits_at_most_the_bound() -> None:
+    loop = asyncio.get_running_loop()
+    tick = Tick(max_delay=0.01)
+    await long_sweep(tick)
+    item = Item(tick, "b")
+    deferred = loop.time()
+    tick.defer(item)
+    due = tick.due_at
+    assert due is not None
+    assert due <= deferred + 0.01
+    await wait_for(lambda: item.swept, what="the held sweep, with nothing else deferred")
+
+
+async def test_after_the_hold_the_server_is_idle_again() -> None:
+    tick = Tick(max_delay=0.01)
+    await long_sweep(tick)
+    await asyncio.sleep(0.05)  # past the hold: the loop had its turn
+    item = Item(tick, "b")
+    tick.defer(item)
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert item.swept == [2]
+
+
+async def test_zero_bound_never_holds() -> None:
+    tick = Tick(max_delay=0.0)
+    await long_sweep(tick)
+    item = Item(tick, "b")
+    tick.defer(item)
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert item.swept == [2]
+
+
+async def test_flushes_deferred_during_a_sweep_run_in_it() -> None:
+    """A group's flush that defers a busy stream: the stream goes in the same sweep."""
+    tick = Tick(max_delay=60.0)
+    inner = Item(tick, "inner")
+
+    class Outer(Item):
+        def flush(self) -> None:
+            super().flush()
+            tick.defer(inner)
+
+    outer = Outer(tick, "outer", takes=LONG)
+    tick.defer(outer)
+    await wait_for(lambda: inner.swept, what="the sweep")
+    assert outer.swept == inner.swept == [1]
+
+
+async def test_order_kept_across_held_sweeps() -> None:
+    tick = Tick(max_delay=60.0)
+    fanout = FanOut(frozenset({"c"}), tick)
+    member = Member(tick)
+    fanout.join(member)
+    frames = [b"id: %d\ndata: {}\n\n" % i for i in range(200)]
+    fanout.send(frames[0])
+    tick.defer(Item(tick, "slow", takes=LONG))
+    await wait_for(lambda: member.writes, what="the first sweep")
+    for frame in frames[1:100]:
+        fanout.send(frame)
+        await asyncio.sleep(0)
+    for frame in frames[100:]:
+        fanout.send(frame)
+    await wait_for(lambda: len(member.received) == len(b"".join(frames)), what="every frame")
+    assert member.received == b"".join(frames)
+    sweeps = [sweep for sweep, _ in member.writes]
+    assert sweeps == sorted(set(sweeps)), "one write per sweep, in sweep order"
+    # Frames sent while the sweep after the long one was held went out together.
+    assert len(member.writes) < 100
+
+
+async def test_one_sweep_writes_a_bounded_share_of_a_burst() -> None:
+    tick = Tick(max_delay=0.0)
+    fanout = FanOut(frozenset({"c"}), tick)
+    member = Member(tick)
+    fanout.join(member)
+    frame = b"data: " + b"x" * 1000 + b"\n\n"
+    burst = 3 * SWEEP_BYTES // len(frame)
+    for _ in range(burst):
+        fanout.send(frame)
+    await wait_for(lambda: len(member.received) == burst * len(frame), what="the burst")
+    assert member.received == frame * burst
+    assert len(member.writes) >= 3
+    assert all(len(frames) < SWEEP_BYTES + len(frame) for _, frames in member.writes)
+    assert len({sweep for sweep, _ in member.writes}) == len(member.writes)
+
+
+async def test_newcomer_joins_after_every_pending_frame() -> None:
+    """Frames past one sweep's bound still go to the members that were there first:
+    the newcomer's first frames cover them, so it must not get them again."""
+    tick = Tick(max_delay=0.0)
+    fanout = FanOut(frozenset({"c"}), tick)
+    first, newcomer = Member(tick), Member(tick)
+    fanout.join(first)
+    frame = b"data: " + b"x" * 1000 + b"\n\n"
+    burst = 2 * SWEEP_BYTES // len(frame)
+    for _ in range(burst):
+        fanout.send(frame)
+    await asyncio.sleep(0)  # one sweep: part of the burst written
+    fanout.join(newcomer)
+    fanout.send(b"data: after\n\n")
+    await wait_for(lambda: newcomer.received, what="the frame after the join")
+    await asyncio.sleep(0)
+    assert first.received == frame * burst + b"data: after\n\n"
+    assert newcomer.received == b"data: after\n\n"
+
+
+# --- on a running server, each broker ----------------------------------------------------
+
+
+@pytest.mark.parametrize("sse_config", [{"max_write_delay": 50}])
+async def test_one_event_per_request_keeps_order_and_ids(server: Server) -> None:
+    """Publishers that send one event per request, at once: every stream gets every
+    event once, in the order of the ids the publishers were answered."""
+
+    async def publisher(name: str) -> list[str]:
+        ids: list[str] = []
+        for step in range(40):
+            data = {"step": step, "values": {"x": 1.0}}
+            event = {"channel": f"runs/{name}", "type": "metric", "data": data}
+            ids += await server.publish_ok(event)
+        return ids
+
+    async def metrics(stream: StreamReader, n: int) -> list[Event]:
+        got: list[Event] = []
+        for _ in range(n + 10):  # and a snapshot or presence event or two
+            event = await stream.next()
+            if event.event == "metric":
+                got.append(event)
+                if len(got) == n:
+                    break
+        return got
+
+    async with server.stream("runs/a") as one, server.stream("runs/*") as every:
+        await one.next()  # the snapshot: the stream is subscribed
+        answered = await asyncio.gather(publisher("a"), publisher("b"), publisher("c"))
+        got_one = await metrics(one, 40)
+        got_every = await metrics(every, 120)
+    assert [e.id for e in got_one] == answered[0]
+    assert [e.envelope["data"]["step"] for e in got_one] == list(range(40))
+    for name, ids in zip("abc", answered, strict=True):
+        mine = [e for e in got_every if e.envelope["channel"] == f"runs/{name}"]
+        assert [e.id for e in mine] == ids
+    assert len({e.id for e in got_every}) == 120
+
+
+def test_max_write_delay_may_not_be_negative() -> None:
+    with pytest.raises(TraitError, match="max_write_delay"):
+        SSEApp(max_write_delay=-1.0)

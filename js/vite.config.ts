@@ -1,14 +1,22 @@
 /// <reference types="vitest/config" />
 import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { paraglideVitePlugin } from "@inlang/paraglide-js";
 import tailwindcss from "@tailwindcss/vite";
 import { defineConfig } from "vite";
+import { paraglideOptions } from "./i18n.config.js";
 import { scopeRootSelectors } from "./scope-css.ts";
 
 const outDir = fileURLToPath(new URL("../jupyter_sse/static", import.meta.url));
 
 export default defineConfig(({ mode }) => ({
-	plugins: [tailwindcss(), svelte()],
+	// Vitest runs on messages compiled by `npm run i18n` (see `npm test`): the plugin
+	// would keep watching them and hold the test run open.
+	plugins: [
+		process.env.VITEST ? [] : paraglideVitePlugin(paraglideOptions),
+		tailwindcss(),
+		svelte(),
+	],
 	resolve: {
 		alias: { $lib: fileURLToPath(new URL("./src/lib", import.meta.url)) },
 		// Vitest runs under node, where svelte would otherwise resolve to its server build

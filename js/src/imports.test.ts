@@ -2,7 +2,7 @@
  * The rooms of the front end and the way imports run between them (`npm run lint` runs
  * this file on its own):
  *
- *     views, widget.ts, dashboard.ts, lab.ts  →  lib/components  →  lib/state  →  lib/sse
+ *     views, widget.ts, routes/, lab.ts  →  lib/components  →  lib/state  →  lib/sse
  *
  * lib/sse is the wire (the stream client, the envelope, the name rules) and imports
  * nothing above it; lib/state builds the stores from what the wire hands it; the
@@ -29,7 +29,8 @@ const sources: Sources = Object.fromEntries(
 	Object.entries(raw).map(([path, source]) => [path.replace(/^\.\//, ""), source]),
 );
 
-const ENTRIES = ["widget.ts", "dashboard.ts", "lab.ts"];
+// The dashboard's entry is SvelteKit's: its routes put the views on pages.
+const ENTRIES = ["widget.ts", "routes/", "lab.ts"];
 const isTest = (file: string): boolean => file.endsWith(".test.ts");
 
 /** Which modules may not import which: `[importer prefix, forbidden target prefixes]`. */
@@ -37,6 +38,7 @@ const LAYERS: [string, string[]][] = [
 	["lib/sse/", ["lib/state/", "lib/components/", "views/", ...ENTRIES]],
 	["lib/state/", ["lib/components/", "views/", ...ENTRIES]],
 	["lib/components/ui/", ["lib/components/live/", "lib/state/", "lib/sse/", "views/", ...ENTRIES]],
+	["lib/i18n/", ["lib/sse/", "lib/state/", "lib/components/", "views/", ...ENTRIES]],
 	["lib/", ["views/", ...ENTRIES]],
 	// Helpers any layer may use, so they use no layer.
 	["lib/format.ts", ["lib/", "views/", ...ENTRIES]],
@@ -68,7 +70,9 @@ describe("the import graph of src/", () => {
 		expect(graph.imports.size).toBeGreaterThan(100);
 		expect(graph.imports.has("lib/sse/client.ts")).toBe(true);
 		expect(graph.imports.has("views/LiveView.svelte")).toBe(true);
-		expect(graph.unresolved).toEqual([]);
+		// The messages Paraglide generates (`lib/i18n/paraglide`, plain JS, not read here)
+		// are the one thing imported that this graph does not hold.
+		expect(graph.unresolved.filter((line) => !/: \.\/paraglide\//.test(line))).toEqual([]);
 	});
 
 	it("has no cycle", () => {

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD, WIDGET_JS
+from ..wire.assets import DASHBOARD_BOOT, HOW_TO_BUILD, WIDGET_JS
 from ..wire.errors import SSEError, describe
 from ..wire.redis_keys import MIN_REDIS_VERSION, parse_version, redacted, too_old
 from ..wire.runtime import REDIS_URL_ENV
@@ -112,9 +112,9 @@ def extension_enabled() -> Check:
 
 
 def front_end_built() -> Check:
-    missing = [p.name for p in (DASHBOARD_JS, WIDGET_JS) if not p.exists()]
+    missing = [p.name for p in (DASHBOARD_BOOT, WIDGET_JS) if not p.exists()]
     if not missing:
-        return Check("front end", "ok", f"built ({DASHBOARD_JS.parent})")
+        return Check("front end", "ok", f"built ({WIDGET_JS.parent})")
     return Check("front end", "fail", f"not built: {', '.join(missing)} missing", HOW_TO_BUILD)
 
 

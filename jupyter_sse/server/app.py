@@ -17,7 +17,7 @@ from jupyter_server.serverapp import ServerApp
 from traitlets import Bool, Float, Int, List, TraitError, TraitType, Unicode, default, validate
 from traitlets.config import Config
 
-from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD, STATIC_DIR
+from ..wire.assets import DASHBOARD_BOOT, HOW_TO_BUILD, STATIC_DIR
 from ..wire.bounds import DEFAULT_MAX_EVENT_BYTES
 from ..wire.errors import SSEConfigError
 from ..wire.redis_keys import DEFAULT_PREFIX, KeyLayout, tenant_prefix
@@ -352,7 +352,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             )
             self.max_request_bytes = self.max_event_bytes + 4096
         notices = []
-        if not DASHBOARD_JS.exists():
+        if not DASHBOARD_BOOT.exists():
             notices.append(f"the dashboard and widget are not built: {HOW_TO_BUILD}")
             self.log.error("jupyter_sse: %s", notices[-1])
         secret = ServerSecret(
@@ -415,7 +415,8 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
                 (r"/sse/health", HealthHandler, api),
                 (r"/sse/tokens", TokensHandler, api),
                 (r"/sse/chat", ChatHandler, {**api, "chat": self.chat_limits}),
-                (r"/sse/dashboard", DashboardHandler, api),
+                # Every route of the dashboard app is the same page (see dashboard.py).
+                (r"/sse/dashboard(?:/.*)?", DashboardHandler, api),
                 (r"/sse/static/(.*)", StaticHandler, {"path": str(STATIC_DIR)}),
             ]
         )

@@ -1,21 +1,60 @@
 """The standalone dashboard page, the exchange of a viewer link for a cookie, and the
-built front end's files."""
+built front end's files.
+
+The dashboard is a SvelteKit app whose routes (`/`, `/channel/<name>`, `/compare`,
+`/system`, `/activity`, `/chat/<channel>`) are all this one page under
+``sse/dashboard``: the server writes it, with the config inline as a JSON data block and
+the app's own scripts only, so that its Content-Security-Policy forbids inline script."""
 
 from __future__ import annotations
 
 import html
 import json
 import time
+from functools import cache
+from typing import Final
 from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 from tornado.httputil import url_concat
 
-from ..wire.assets import DASHBOARD_JS, HOW_TO_BUILD
+from ..wire.assets import DASHBOARD_BOOT, DASHBOARD_PAGE, HOW_TO_BUILD
 from . import tokens
 from .auth import Principal
 from .handler_base import SSEHandler
+
+# The page runs its own bundled modules and nothing else: the config is a data block
+# (`type="application/json"`), never executed. Styles may be inline: Svelte and uPlot set
+# style attributes, and Tailwind's theme toggles them. Images from `blob:`/`data:` are the
+# chart exports; `connect-src` covers the stream and the API, same origin.
+CONTENT_SECURITY_POLICY: Final = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+# Inside `<script>`, the HTML parser ends or re-modes the element on `</script`, `<!--`
+# and `<script`: with `<`, `>` and `&` spelled as JSON escapes, no channel name can.
+# U+2028/U+2029 are escaped too, for readers that take the block as JavaScript.
+_SCRIPT_SAFE: Final = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
 
 
 class StaticHandler(web.StaticFileHandler):
@@ -24,7 +63,8 @@ class StaticHandler(web.StaticFileHandler):
 
 
 class DashboardHandler(SSEHandler):
-    """``GET sse/dashboard``: the page, for Jupyter users and viewers."""
+    """``GET sse/dashboard[/…]``: the page of every dashboard route, for Jupyter users and
+    viewers."""
 
     @allow_unauthenticated
     async def get(self) -> None:
@@ -42,7 +82,7 @@ class DashboardHandler(SSEHandler):
             # them so in words, rather than a JSON error. It can read nothing.
             self.set_status(403)
             principal = Principal("viewer", "refused", scope=())
-        if not DASHBOARD_JS.exists():
+        if not (DASHBOARD_BOOT.exists() and DASHBOARD_PAGE.exists()):
             raise web.HTTPError(503, f"the dashboard is not built: {HOW_TO_BUILD}")
         token = self.get_query_argument("token", None)
         if token is not None and principal.kind == "viewer" and principal.name != "refused":
@@ -62,6 +102,7 @@ class DashboardHandler(SSEHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.finish(page(self.base_url, config))
 
     def _wants_html(self) -> bool:
@@ -96,32 +137,54 @@ class DashboardHandler(SSEHandler):
             if "\ufffd" not in v
         ]
         self.set_header("Cache-Control", "no-store")
-        self.redirect(f"{self.base_url}sse/dashboard" + (f"?{urlencode(rest)}" if rest else ""))
+        # Back to the route the link named (`sse/dashboard/channel/…`), without the token.
+        self.redirect(self.request.path + (f"?{urlencode(rest)}" if rest else ""))
 
 
 def page(base_url: str, config: dict[str, object]) -> str:
-    """The dashboard HTML: an empty root the front end fills, and its config inline."""
-    # `</` cannot appear in the JSON, so a channel name can never close the script tag.
-    data = json.dumps(config).replace("</", "<\\/")
-    static = html.escape(base_url + "sse/static/")
+    """The dashboard HTML: an empty root the app fills, its config inline as data."""
+    data = json.dumps(config).translate(_SCRIPT_SAFE)
+    static = base_url + "sse/static/dashboard/"
+    stylesheets, preloads = _page_assets(_mtime())
+    links = "\n".join(
+        [f'<link rel="stylesheet" href="{html.escape(static + h)}">' for h in stylesheets]
+        + [f'<link rel="modulepreload" href="{html.escape(static + h)}">' for h in preloads]
+    )
+    boot = html.escape(f"{static}boot.js?v={_mtime()}")
+    root = html.escape(base_url + "sse/dashboard")
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>jupyter-sse dashboard</title>
-<link rel="stylesheet" href="{static}dashboard.css?v={_version()}">
+{links}
 <script id="jupyter-sse-config" type="application/json">{data}</script>
-<script type="module" src="{static}dashboard.js?v={_version()}"></script>
+<script type="module" src="{boot}"></script>
 </head>
-<body class="jupyter-sse-page"><div id="jupyter-sse-dashboard" class="jupyter-sse"></div></body>
+<body class="jupyter-sse-page"><div id="jupyter-sse-dashboard" class="jupyter-sse" \
+data-base="{root}" style="display: contents"></div></body>
 </html>
 """
 
 
-def _version() -> str:
-    # Busts browser caches when the built front end changes.
+@cache
+def _page_assets(mtime: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stylesheets and module preloads of the built app (one read per build)."""
+    del mtime  # the cache key: a rebuild is read again
     try:
-        return str(int(DASHBOARD_JS.stat().st_mtime))
+        manifest = json.loads(DASHBOARD_PAGE.read_text())
+    except (OSError, ValueError):
+        raise web.HTTPError(
+            500, f"the dashboard is not built ({DASHBOARD_PAGE} is missing): {HOW_TO_BUILD}"
+        ) from None
+    return tuple(manifest["stylesheets"]), tuple(manifest["modulepreloads"])
+
+
+def _mtime() -> int:
+    # Busts browser caches of `boot.js` when the built front end changes; the files it
+    # loads have content hashes in their names.
+    try:
+        return int(DASHBOARD_BOOT.stat().st_mtime)
     except OSError:
-        return str(int(time.time()))
+        return int(time.time())

@@ -9,7 +9,11 @@ from typing import Final
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 WIDGET_JS: Final = STATIC_DIR / "widget.js"
 WIDGET_CSS: Final = STATIC_DIR / "widget.css"
-DASHBOARD_JS: Final = STATIC_DIR / "dashboard.js"
+# The dashboard, a SvelteKit app (js/svelte.config.js): `boot.js` starts it, `page.json`
+# lists the stylesheets and module preloads of its page (js/kit-adapter.js writes both).
+DASHBOARD_DIR: Final = STATIC_DIR / "dashboard"
+DASHBOARD_BOOT: Final = DASHBOARD_DIR / "boot.js"
+DASHBOARD_PAGE: Final = DASHBOARD_DIR / "page.json"
 
 HOW_TO_BUILD: Final = (
     "run `pip install -e .` (builds it with npm), or `cd js && npm ci && npm run build`"

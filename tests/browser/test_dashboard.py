@@ -107,8 +107,8 @@ class JupyterServer:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
-    if not (STATIC / "dashboard.js").exists():
-        pytest.fail("jupyter_sse/static/dashboard.js is missing: run `npm run build` in js/")
+    if not (STATIC / "dashboard" / "boot.js").exists():
+        pytest.fail("jupyter_sse/static/dashboard/boot.js is missing: run `npm run build` in js/")
     home = tmp_path_factory.mktemp("jupyter")
     dirs = {name: home / name for name in ("config", "runtime", "data", "root")}
     for path in dirs.values():
@@ -285,8 +285,9 @@ def test_user_sees_what_a_script_publishes(
     page = new_context().new_page()
     page.goto(server.dashboard(channel))
     expect(card(page, channel)).to_have_attribute("data-loaded", "true")
-    # The Jupyter token has logged the browser in and left the address bar.
-    expect(page).to_have_url(f"{server.base}sse/dashboard?channel={channel}")
+    # The Jupyter token has logged the browser in and left the address bar. (SvelteKit
+    # spells its root route with a slash.)
+    expect(page).to_have_url(f"{server.base}sse/dashboard/?channel={channel}")
 
     server.run_script(TRAINING_RUN.format(channel=channel))
 

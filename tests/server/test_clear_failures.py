@@ -69,9 +69,9 @@ async def test_an_unreachable_redis_is_named_in_health_and_publish(server: Serve
 @pytest.fixture
 def unbuilt_front_end(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The built files are absent, as in a checkout where js/ was never built."""
-    missing = tmp_path / "static" / "dashboard.js"
-    monkeypatch.setattr(app_module, "DASHBOARD_JS", missing)
-    monkeypatch.setattr("jupyter_sse.server.dashboard.DASHBOARD_JS", missing)
+    missing = tmp_path / "static" / "dashboard" / "boot.js"
+    monkeypatch.setattr(app_module, "DASHBOARD_BOOT", missing)
+    monkeypatch.setattr("jupyter_sse.server.dashboard.DASHBOARD_BOOT", missing)
 
 
 @pytest.mark.usefixtures("unbuilt_front_end")

@@ -124,8 +124,8 @@ def _free_port() -> int:
 def dashboard_server(home: Path, *args: str) -> Iterator[DashboardServer]:
     """Starts ``jupyter server`` with ``args`` (``--SSEApp.x=y``) in folders of its own
     under ``home``; stops it (killed if it will not stop) on the way out."""
-    if not (STATIC / "dashboard.js").exists():
-        pytest.fail("jupyter_sse/static/dashboard.js is missing: run `npm run build` in js/")
+    if not (STATIC / "dashboard" / "boot.js").exists():
+        pytest.fail("jupyter_sse/static/dashboard/boot.js is missing: run `npm run build` in js/")
     dirs = {name: home / name for name in ("config", "runtime", "data", "root")}
     for path in dirs.values():
         path.mkdir()

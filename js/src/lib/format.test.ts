@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
 	chatTime,
 	clock,
@@ -6,11 +6,12 @@ import {
 	formatBytes,
 	formatCell,
 	formatCount,
+	formatDateTime,
 	formatDuration,
 	formatPercent,
 	formatRate,
 	formatValue,
-	plural,
+	setFormatLocale,
 	timeAgo,
 } from "./format.js";
 
@@ -18,10 +19,10 @@ describe("formatDuration", () => {
 	it.each([
 		[0.4, "<1s"],
 		[42, "42s"],
-		[59.6, "1m 00s"],
-		[185, "3m 05s"],
-		[7380, "2h 03m"],
-		[100800, "1d 04h"],
+		[59.6, "1m 0s"],
+		[185, "3m 5s"],
+		[7380, "2h 3m"],
+		[100800, "1d 4h"],
 	])("%s s reads %s", (seconds, expected) => {
 		expect(formatDuration(seconds)).toBe(expected);
 	});
@@ -63,9 +64,6 @@ describe("counts", () => {
 		expect(formatCount(1234)).toBe("1,234");
 		expect(formatCount(1234.5)).toBe("1,234.5");
 		expect(formatCount(Number.NaN)).toBe("–");
-		expect(plural(1, "event")).toBe("1 event");
-		expect(plural(0, "event")).toBe("0 events");
-		expect(plural(1200, "open stream")).toBe("1,200 open streams");
 	});
 });
 
@@ -90,12 +88,33 @@ describe("times", () => {
 	it("says how long ago, in the largest whole unit", () => {
 		const now = 1_764_000_000_000;
 		const ago = (seconds: number) => timeAgo(now / 1000 - seconds, now);
-		expect(ago(2)).toBe("just now");
-		expect(ago(12)).toBe("12 s ago");
-		expect(ago(5 * 60 + 30)).toBe("5 min ago");
-		expect(ago(3 * 3600)).toBe("3 h ago");
-		expect(ago(2 * 86400)).toBe("2 d ago");
-		expect(ago(-30)).toBe("just now");
+		expect(ago(2)).toBe("now");
+		expect(ago(12)).toBe("12s ago");
+		expect(ago(5 * 60 + 30)).toBe("5m ago");
+		expect(ago(3 * 3600)).toBe("3h ago");
+		expect(ago(2 * 86400)).toBe("2d ago");
+		expect(ago(-30)).toBe("now");
+	});
+});
+
+describe("in Thai", () => {
+	afterEach(() => setFormatLocale(() => "en-US"));
+
+	it("writes dates in the Buddhist era with Thai months, and Thai units", () => {
+		setFormatLocale(() => "th");
+		const ts = new Date(2025, 0, 1, 9, 5, 7).getTime() / 1000;
+		expect(formatDateTime(ts)).toBe("1 ม.ค. 2568 09:05:07");
+		expect(clock(ts)).toBe("09:05:07");
+		expect(formatDuration(185)).toBe("3นาที 5วิ");
+		expect(timeAgo(1_764_000_000 - 300, 1_764_000_000_000)).toBe("5 นาทีที่แล้ว");
+		expect(formatCount(1234.5)).toBe("1,234.5");
+	});
+
+	it("builds formatters per locale: switching back gives English again", () => {
+		setFormatLocale(() => "th");
+		expect(formatDuration(42)).toBe("42วิ");
+		setFormatLocale(() => "en-US");
+		expect(formatDuration(42)).toBe("42s");
 	});
 });
 

@@ -3,6 +3,7 @@
  * what it may do, its pending writes and their refusals, and how many messages came
  * since the person last looked. The messages themselves live in the `ChannelStore`.
  */
+import { m } from "$lib/i18n";
 import { type Author, type ChatApi, ChatError, type ChatInfo, isPattern } from "$lib/sse";
 import type { ChannelStore } from "./channel-store.svelte.js";
 import type { ChatEntry } from "./entries.js";
@@ -45,12 +46,12 @@ export class ChatSession {
 
 	/** Why the composer is off, in words; null when the page may write. */
 	get disabledReason(): string | null {
-		if (this.channel === null) return "Pick a single channel to write: a pattern covers several.";
+		if (this.channel === null) return m.chat_need_channel();
 		if (this.infoError !== null) return `Chat is unavailable: ${this.infoError}`;
-		if (this.info === null) return "Loading…";
+		if (this.info === null) return m.loading();
 		if (this.info.may_chat) return null;
-		if (this.channel.startsWith("jupyter/")) return "Only the server writes on jupyter/ channels.";
-		return "This link lets you read, not write: ask its owner for a link with comments.";
+		if (this.channel.startsWith("jupyter/")) return m.chat_server_only();
+		return m.chat_read_only();
 	}
 
 	/** Asks once who the page writes as; a refusal is kept in `infoError`. */

@@ -1,14 +1,28 @@
-// Every word of the compare view, in one place, so that a translation replaces this
-// module's values and nothing else.
+// Every word of the compare view, in one place: each is a message of the catalogue
+// (`$lib/i18n`), read when drawn.
+import { formatCount } from "$lib/format.js";
+import { m } from "$lib/i18n";
+
+const runs = (count: number) => ({ count, n: formatCount(count) });
+
 export const compareStrings = {
-	title: "Compare runs",
-	description: (runs: number) =>
-		`One metric of ${runs} ${runs === 1 ? "run" : "runs"}, one colour per run`,
-	metric: "Metric",
-	chartTitle: (metric: string) => `${metric} by run`,
-	needRuns: "Pick two or more channels that send metrics to compare them.",
-	noMetric: "None of these channels has sent a metric yet.",
-	open: (runs: number) => `Compare ${runs} runs`,
-	close: "Hide comparison",
-	runs: (runs: number) => `${runs} ${runs === 1 ? "run" : "runs"}`,
-} as const;
+	get title() {
+		return m.compare_runs_title();
+	},
+	description: (count: number) => m.compare_runs_description(runs(count)),
+	get metric() {
+		return m.compare_metric();
+	},
+	chartTitle: (metric: string) => m.compare_chart_title({ metric }),
+	get needRuns() {
+		return m.compare_need_runs();
+	},
+	get noMetric() {
+		return m.compare_no_metric();
+	},
+	open: (count: number) => m.compare_open(runs(count)),
+	get close() {
+		return m.compare_close();
+	},
+	runs: (count: number) => m.compare_runs(runs(count)),
+};

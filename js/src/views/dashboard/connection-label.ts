@@ -1,3 +1,4 @@
+import { m } from "$lib/i18n";
 import type { ConnectionStatus } from "$lib/sse";
 
 export type Tone = "success" | "warning" | "error" | "muted";
@@ -10,19 +11,19 @@ export function connectionLabel(
 	status: ConnectionStatus | null,
 	{ viewer, expired }: { viewer: boolean; expired: boolean },
 ): { text: string; tone: Tone } {
-	if (expired) return { text: "Link expired", tone: "error" };
+	if (expired) return { text: m.conn_link_expired(), tone: "error" };
 	switch (status) {
 		case null:
-			return { text: "Idle", tone: "muted" };
+			return { text: m.conn_idle(), tone: "muted" };
 		case "open":
-			return { text: "Live", tone: "success" };
+			return { text: m.conn_live(), tone: "success" };
 		case "connecting":
-			return { text: "Connecting", tone: "muted" };
+			return { text: m.conn_connecting(), tone: "muted" };
 		case "reconnecting":
-			return { text: "Reconnecting", tone: "warning" };
+			return { text: m.conn_reconnecting(), tone: "warning" };
 		case "unauthorized":
-			return { text: viewer ? "Link expired" : "Not authorized", tone: "error" };
+			return { text: viewer ? m.conn_link_expired() : m.conn_not_authorized(), tone: "error" };
 		case "closed":
-			return { text: "Offline", tone: "error" };
+			return { text: m.conn_offline(), tone: "error" };
 	}
 }

@@ -1,0 +1,54 @@
+/**
+ * The locale the page speaks. Paraglide picks the first one (a choice kept in
+ * localStorage, else the browser's `navigator.languages`, else English); from then on it
+ * is a rune, so every message and every number drawn through `$lib/format` redraws when
+ * the reader switches.
+ */
+import { setFormatLocale } from "$lib/format.js";
+import {
+	baseLocale,
+	getLocale,
+	isLocale,
+	type Locale,
+	locales,
+	overwriteGetLocale,
+	setLocale as keepLocale,
+} from "./paraglide/runtime.js";
+
+export type { Locale };
+export { locales };
+
+/** Each locale's name in its own language, for the switcher. */
+export const LOCALE_NAMES: Record<Locale, string> = { en: "English", th: "ไทย" };
+
+class LocaleState {
+	current = $state<Locale>(baseLocale);
+}
+
+const state = new LocaleState();
+state.current = getLocale();
+overwriteGetLocale(() => state.current);
+setFormatLocale(() => intlLocale());
+
+/** The locale in effect (reading it in a template redraws on a switch). */
+export function locale(): Locale {
+	return state.current;
+}
+
+/** Switches every view of the page to `next` and remembers it for the next visit. */
+export function setLocale(next: string): void {
+	if (!isLocale(next) || next === state.current) return;
+	keepLocale(next, { reload: false });
+	state.current = next;
+}
+
+/**
+ * The tag given to `Intl`: the browser's own variant of the locale when it lists one
+ * (`en-GB` keeps day-month dates), else the locale itself (`th`: Thai months and the
+ * Buddhist era).
+ */
+export function intlLocale(): string {
+	const current = state.current;
+	const languages = typeof navigator === "undefined" ? [] : navigator.languages;
+	return languages.find((tag) => tag.split("-")[0]?.toLowerCase() === current) ?? current;
+}

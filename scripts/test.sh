@@ -22,7 +22,10 @@ step "lint-imports: the rooms (wire, kernel, server) and no import cycles"
 
 step "js: install, type-check, format and import rules, unit tests, build"
 # The JupyterLab extension's build runs `jupyter-builder`, which the venv holds.
-(cd js && export PATH="$VENV/bin:$PATH" && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+# `npm install`, not `npm ci`: Paraglide's @lix-js/sdk names optional packages for other
+# platforms that the registry does not have, so no lock file can list them and `npm ci`
+# refuses the lock; `npm install` installs what the lock pins and skips them.
+(cd js && export PATH="$VENV/bin:$PATH" && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm install --no-audit --no-fund; } \
   && npm run --silent check && npm run --silent format:check && npm test --silent \
   && npm run --silent build)
 

@@ -3,6 +3,7 @@
  * message in the current locale (see `i18n.config.js` for why Paraglide).
  */
 export { m } from "./paraglide/messages.js";
+export { kernelStateLabel } from "./kernel-state.js";
 export {
 	intlLocale,
 	LOCALE_NAMES,

@@ -3,6 +3,7 @@
  * what it may do, its pending writes and their refusals, and how many messages came
  * since the person last looked. The messages themselves live in the `ChannelStore`.
  */
+import { formatCount } from "$lib/format.js";
 import { m } from "$lib/i18n";
 import { type Author, type ChatApi, ChatError, type ChatInfo, isPattern } from "$lib/sse";
 import type { ChannelStore } from "./channel-store.svelte.js";
@@ -47,7 +48,7 @@ export class ChatSession {
 	/** Why the composer is off, in words; null when the page may write. */
 	get disabledReason(): string | null {
 		if (this.channel === null) return m.chat_need_channel();
-		if (this.infoError !== null) return `Chat is unavailable: ${this.infoError}`;
+		if (this.infoError !== null) return m.chat_unavailable({ error: this.infoError });
 		if (this.info === null) return m.loading();
 		if (this.info.may_chat) return null;
 		if (this.channel.startsWith("jupyter/")) return m.chat_server_only();
@@ -124,10 +125,9 @@ export class ChatSession {
 
 function describe(error: unknown): string {
 	if (error instanceof ChatError) {
-		const wait = error.retryAfterMs
-			? ` (try again in ${Math.ceil(error.retryAfterMs / 1000)} s)`
-			: "";
-		return `${error.message}${wait}`;
+		if (!error.retryAfterMs) return error.message;
+		const seconds = formatCount(Math.ceil(error.retryAfterMs / 1000));
+		return m.chat_try_again({ message: error.message, seconds });
 	}
 	return error instanceof Error ? error.message : String(error);
 }

@@ -30,6 +30,9 @@ export const chartStrings = {
 	get time() {
 		return m.chart_time();
 	},
+	/** The x axis's name as shown and announced: "time" and "step" in the page's
+	 * language, any other name as given. */
+	axisWord: (name: string) => (name === "time" ? m.x_time() : name === "step" ? m.x_step() : name),
 	get resetZoom() {
 		return m.chart_reset_zoom();
 	},

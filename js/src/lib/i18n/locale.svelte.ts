@@ -42,6 +42,13 @@ export function setLocale(next: string): void {
 	state.current = next;
 }
 
+let intlTag: { locale: Locale; tag: string } | null = null;
+if (typeof window !== "undefined") {
+	window.addEventListener("languagechange", () => {
+		intlTag = null;
+	});
+}
+
 /**
  * The tag given to `Intl`: the browser's own variant of the locale when it lists one
  * (`en-GB` keeps day-month dates), else the locale itself (`th`: Thai months and the
@@ -49,6 +56,13 @@ export function setLocale(next: string): void {
  */
 export function intlLocale(): string {
 	const current = state.current;
-	const languages = typeof navigator === "undefined" ? [] : navigator.languages;
-	return languages.find((tag) => tag.split("-")[0]?.toLowerCase() === current) ?? current;
+	if (intlTag?.locale !== current) {
+		// Every number the page draws asks for it: worked out once per locale (and again
+		// when the browser's languages change), not from `navigator.languages` per call.
+		const languages = typeof navigator === "undefined" ? [] : navigator.languages;
+		const tag = languages.find((l) => l.split("-")[0]?.toLowerCase() === current) ?? current;
+		intlTag = { locale: current, tag };
+	}
+	return intlTag.tag;
 }
+

@@ -56,6 +56,25 @@ async def test_publish_token_is_useless_for_jupyter_apis(server: Server) -> None
         assert r.status_code == 403, path
 
 
+async def test_a_token_in_the_header_gets_no_login_cookie(server: Server) -> None:
+    """A script's request carries its token each time; a token in the query string is a
+    browser's first visit, and gets the session cookie as jupyter_server gives it."""
+    client = httpx.AsyncClient(timeout=10)
+    try:
+        by_header = await client.post(server.base + "sse/publish", json=EVENT, headers=server.auth)
+        assert by_header.status_code == 200, by_header.text
+        assert not [c for c in by_header.headers.get_list("set-cookie") if "username-" in c]
+
+        by_query = await client.get(server.base + "sse/channels", params={"token": server.token})
+        assert by_query.status_code == 200, by_query.text
+        assert [c for c in by_query.headers.get_list("set-cookie") if "username-" in c]
+        # ...and that cookie alone is a logged-in user's.
+        listed = await client.get(server.base + "sse/channels")
+        assert listed.status_code == 200, listed.text
+    finally:
+        await client.aclose()
+
+
 async def login(server: Server) -> httpx.AsyncClient:
     """A browser-like client holding Jupyter's login cookie (and its XSRF cookie)."""
     client = httpx.AsyncClient(timeout=10, follow_redirects=False)

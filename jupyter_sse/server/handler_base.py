@@ -69,24 +69,6 @@ class SSEHandler(JupyterHandler):
             return
         super().check_xsrf_cookie()
 
-    def set_secure_cookie(
-        self,
-        name: str,
-        value: str | bytes,
-        expires_days: float | None = 30,
-        version: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        # jupyter_server's identity provider signs a login cookie into every answer to a
-        # token-authenticated request, so that a browser keeps its session. A token sent
-        # in the Authorization header is a script's (an EventSource cannot set headers):
-        # it keeps no cookie, and signing one cost ~8% of each one-event publish.
-        if bearer_token(self.request) is not None and (
-            name == self.identity_provider.get_cookie_name(self)
-        ):
-            return
-        super().set_secure_cookie(name, value, expires_days, version, **kwargs)
-
     def _request_summary(self) -> str:
         # tornado logs this with every refused request; the URI may carry a token.
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -231,3 +232,36 @@ async def test_resume_larger_than_client_buffer(server: Server) -> None:
     async with server.stream("big", headers={"Last-Event-ID": snap.id or ""}) as s:
         replay = await s.take(2000, timeout=10)
     assert [e.id for e in replay] == ids
+
+
+# With Redis, the timer of a command's timeout, which the loop keeps until it is due even
+# once cancelled, holds the request's context for up to that long (then it is freed the
+# same way): the memory broker shows what the stream itself keeps.
+@pytest.mark.parametrize("broker_kind", ["memory"])
+async def test_an_open_stream_leaves_no_request_for_the_cyclic_collector(server: Server) -> None:
+    """Once a stream has its socket, its handler and request are freed at once (by
+    reference counting), not left in a cycle for a full collection to find: a wave of
+    viewers must not become a wave of collector pauses while events flow."""
+    from jupyter_sse.server.handlers import StreamHandler
+
+    def handlers() -> set[int]:
+        return {id(o) for o in gc.get_objects() if type(o) is StreamHandler}
+
+    # A first stream starts what starts on demand; a task started then keeps that
+    # request's context (and its handler) for the life of the server, whatever this does.
+    async with server.stream("gc") as first:
+        await first.next()
+    gc.collect()
+    before = handlers()
+    gc.disable()
+    try:
+        async with server.stream("gc") as s, server.stream("gc") as t:
+            await s.next()
+            await t.next()
+            # The second request may still be returning from its handler.
+            await wait_for(lambda: not handlers() - before, what="both requests freed")
+            await server.publish_ok(metric("gc", 1, loss=0.5))
+            assert (await s.next()).event == "metric"
+            assert (await t.next()).event == "metric"
+    finally:
+        gc.enable()

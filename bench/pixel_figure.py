@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = Path(os.environ.get("JUPYTER_SSE_CHROMIUM", "/usr/bin/chromium"))
 # Headless, and nothing that reaches for the network (this machine has only loopback).
@@ -122,14 +122,27 @@ WATCH_JS = r"""
 
 # --- the cell ------------------------------------------------------------------------------
 
-CELL = """\
-import json, os, time
-{setup}
-# The page watches the output before the first step (the bench creates the file).
-for _ in range(1200):
-    if os.path.exists({go!r}):
-        break
-    time.sleep(0.05)
+# The display comes from one cell and the loop runs in the next. In a fresh JupyterLab
+# session, a widget displayed by a cell that then stayed busy sometimes appeared only
+# when that cell ended (measured: 5.9 s into a 6 s cell, once in the first five runs;
+# the other runs showed it within 0.3 s). That would measure when the first view
+# appears, not the steps; with the display's cell done, every variant is on screen
+# before the first step.
+DISPLAY = {
+    "jupyter-sse": "import jupyter_sse as sse\nch = sse.channel({channel!r})\ndisplay(ch)",
+    "ipywidgets": "from ipywidgets import FloatProgress\nbar = FloatProgress(min=0, max={n})\n"
+    "display(bar)",
+    "tqdm": "from tqdm.notebook import tqdm\npbar = tqdm(total={n})",
+}
+# What people write in the loop, with every default left as it is.
+UPDATE = {
+    "jupyter-sse": "ch.metric(step=i, value=i)",
+    "ipywidgets": "bar.value = i + 1",
+    "tqdm": "pbar.update(1)",
+}
+FINISH = {"jupyter-sse": "sse.flush(30)", "ipywidgets": "", "tqdm": "pbar.close()"}
+LOOP = """\
+import json, time
 sent = []
 t0 = time.perf_counter()
 for i in range({n}):
@@ -142,30 +155,18 @@ for i in range({n}):
 with open({out!r}, "w") as f:
     json.dump(sent, f)
 """
-
-# What people write, with every default left as it is.
-SETUP = {
-    "jupyter-sse": "import jupyter_sse as sse\nch = sse.channel({channel!r})\ndisplay(ch)",
-    "ipywidgets": "from ipywidgets import FloatProgress\nbar = FloatProgress(min=0, max={n})\n"
-    "display(bar)",
-    "tqdm": "from tqdm.notebook import tqdm\npbar = tqdm(total={n})",
-}
-UPDATE = {
-    "jupyter-sse": "ch.metric(step=i, value=i)",
-    "ipywidgets": "bar.value = i + 1",
-    "tqdm": "pbar.update(1)",
-}
-FINISH = {"jupyter-sse": "sse.flush(30)", "ipywidgets": "", "tqdm": "pbar.close()"}
 READER = {"jupyter-sse": "points", "ipywidgets": "bar", "tqdm": "text"}
 
-OUTPUT = ".jp-Notebook .jp-CodeCell .jp-OutputArea"
-RUN_CELL_JS = """(code) => {
+# The first cell's output (the cells are marked by RUN_CELL_JS).
+OUTPUT = "[data-pixel-cell='0'] .jp-OutputArea"
+RUN_CELL_JS = """([index, code]) => {
   const panel = window.jupyterapp.shell.currentWidget;
-  const cell = panel.content.widgets[0];
+  const cell = panel.content.widgets[index];
+  cell.node.dataset.pixelCell = String(index);
   // Cleared now, not when the run starts: the last run's output must not be watched.
   cell.model.outputs.clear();
   cell.model.sharedModel.setSource(code);
-  panel.content.activeCellIndex = 0;
+  panel.content.activeCellIndex = index;
   void window.jupyterapp.commands.execute("notebook:run-cell");
 }"""
 KERNEL_IDLE_JS = """() => {
@@ -176,16 +177,10 @@ KERNEL_IDLE_JS = """() => {
 }"""
 
 
-def cell(variant: str, rate: int, n: int, channel: str, go: Path, out: Path) -> str:
-    return CELL.format(
-        setup=SETUP[variant].format(channel=channel, n=n),
-        update=UPDATE[variant],
-        finish=FINISH[variant],
-        go=str(go),
-        out=str(out),
-        n=n,
-        rate=rate,
-    )
+def cells(variant: str, rate: int, n: int, channel: str, out: Path) -> tuple[str, str]:
+    """The display cell and the loop cell of one run."""
+    loop = LOOP.format(update=UPDATE[variant], finish=FINISH[variant], out=str(out), n=n, rate=rate)
+    return DISPLAY[variant].format(channel=channel, n=n), loop
 
 
 # --- what a run shows ----------------------------------------------------------------------
@@ -359,14 +354,12 @@ def start_lab(home: Path) -> Lab:
 
 
 def write_notebook(path: Path) -> None:
-    cells = [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}
-    ]
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 4,
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "cells": cells,
+        "cells": [{**cell, "source": ""}, {**cell, "source": ""}],
     }
     path.write_text(json.dumps(notebook))
 
@@ -399,22 +392,22 @@ def _wait_count(pages: list[Page], n: int, seconds: float) -> None:
 
 
 def run_variant(
-    lab: Lab, page: Page, variant: str, rate: int, n: int, work: Path
+    lab: Lab, page: Page, dash_context: BrowserContext, variant: str, rate: int, n: int, work: Path
 ) -> dict[str, dict[str, Any]]:
     """One run of the cell; results by display ("lab", and "dash" for ours)."""
-    tag = f"{variant}-{rate}-{time.monotonic_ns()}"
-    go, out = work / f"{tag}.go", work / f"{tag}.json"
+    out = work / f"{variant}-{rate}-{time.monotonic_ns()}.json"
     channel = f"pixel/{rate}-{time.monotonic_ns()}"
-    page.evaluate(RUN_CELL_JS, cell(variant, rate, n, channel, go, out))
+    display, loop = cells(variant, rate, n, channel, out)
+    page.evaluate(RUN_CELL_JS, [0, display])
     watched: dict[str, Page] = {"lab": page}
     dash: Page | None = None
     try:
         if variant == "jupyter-sse":
             card = f"{OUTPUT} [data-slot=channel-card][data-loaded=true]"
             page.wait_for_selector(card)
-            dash = page.context.new_page()
+            dash = dash_context.new_page()
             dash.set_default_timeout(UI_TIMEOUT_MS)
-            answer = dash.goto(f"{lab.url}sse/dashboard/channel/{channel}")
+            answer = dash.goto(f"{lab.url}sse/dashboard/channel/{channel}?token={lab.token}")
             if answer is None or answer.status != 200:
                 why = answer.text()[:300] if answer else "no answer"
                 raise RuntimeError(f"the dashboard page did not load: {why}")
@@ -423,13 +416,14 @@ def run_variant(
                 raise RuntimeError("the dashboard page has no body to watch")
             watched["dash"] = dash
         elif variant == "ipywidgets":
-            page.wait_for_selector(f"{OUTPUT} .widget-hprogress .progress-bar")
+            page.wait_for_selector(f"{OUTPUT} .widget-hprogress .progress-bar", state="attached")
         else:
-            page.wait_for_selector(f"{OUTPUT} .widget-hprogress")
+            page.wait_for_selector(f"{OUTPUT} .widget-hprogress", state="attached")
             page.wait_for_function(
                 "([sel, n]) => (document.querySelector(sel)?.textContent || '').includes('0/' + n)",
                 arg=[OUTPUT, n],
             )
+        page.wait_for_function(KERNEL_IDLE_JS)
         if not page.evaluate(
             "([sel, kind, n]) => window.__pixel.watch(sel, kind, n)", [OUTPUT, READER[variant], n]
         ):
@@ -437,7 +431,7 @@ def run_variant(
         for p in watched.values():
             if p.evaluate("() => document.visibilityState") != "visible":
                 raise RuntimeError(f"{p.url} is hidden: its animation frames would not run")
-        go.touch()
+        page.evaluate(RUN_CELL_JS, [1, loop])
         _wait_file(out, n / rate + 120)
         _wait_count(list(watched.values()), n, SETTLE_S)
         sent: list[float] = json.loads(out.read_text())
@@ -448,6 +442,25 @@ def run_variant(
     finally:
         if dash is not None:
             dash.close()
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def new_context(browser: Browser) -> BrowserContext:
+    """A context that reaches only this machine, with the page's log installed."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else route.abort()
+        ),
+    )
+    context.add_init_script(WATCH_JS)
+    return context
 
 
 def measure(tmp: Path, rates: tuple[int, ...], events: dict[int, int]) -> dict[str, Any]:
@@ -468,18 +481,13 @@ def measure(tmp: Path, rates: tuple[int, ...], events: dict[int, int]) -> dict[s
     try:
         write_notebook(lab.root / "pixel.ipynb")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            # The dashboard in a browser of its own, as on a second screen or machine: two
+            # pages of one headless Chromium share its software compositor, and the
+            # JupyterLab page then got no frame for a second at a time (measured).
+            browser, dash_browser = launch(playwright), launch(playwright)
             try:
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.route(
-                    "**/*",
-                    lambda route: (
-                        route.continue_()
-                        if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                        else route.abort()
-                    ),
-                )
-                context.add_init_script(WATCH_JS)
+                context = new_context(browser)
+                dash_context = new_context(dash_browser)
                 page = context.new_page()
                 page.set_default_timeout(UI_TIMEOUT_MS)
                 page.goto(f"{lab.url}lab/tree/pixel.ipynb?token={lab.token}")
@@ -487,11 +495,12 @@ def measure(tmp: Path, rates: tuple[int, ...], events: dict[int, int]) -> dict[s
                 page.wait_for_function(KERNEL_IDLE_JS)
                 for rate in rates:
                     for variant in VARIANTS:
-                        r = run_variant(lab, page, variant, rate, events[rate], work)
+                        r = run_variant(lab, page, dash_context, variant, rate, events[rate], work)
                         for where, summary in r.items():
                             results[variant].setdefault(where, {})[rate] = summary
             finally:
                 browser.close()
+                dash_browser.close()
     finally:
         lab.stop()
     return results

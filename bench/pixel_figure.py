@@ -61,9 +61,24 @@ VARIANTS = ("jupyter-sse", "ipywidgets", "tqdm")
 # --- the page's log ------------------------------------------------------------------------
 
 # Installed before any page script runs. `watch` observes one element; each change of
-# the step it shows asks for the next animation frame, which records [step, time].
+# the step it shows asks for the next animation frame, which records [step, time]. For
+# where our time goes, the arrival of each `metric` event at the page is recorded too
+# (a listener on the page's own EventSource, added before the page's listeners).
 WATCH_JS = r"""
 (() => {
+  const Native = window.EventSource;
+  window.EventSource = class extends Native {
+    constructor(url, init) {
+      super(url, init);
+      this.addEventListener("metric", (event) => {
+        const step = JSON.parse(event.data).data.step;
+        const arrivals = window.__pixel.arrivals;
+        if (typeof step === "number" && !(step in arrivals)) {
+          arrivals[step] = performance.timeOrigin + performance.now();
+        }
+      });
+    }
+  };
   const readers = {
     points: (root) => {
       const el = root.querySelector('figure[data-slot="chart"]');
@@ -82,7 +97,9 @@ WATCH_JS = r"""
   let observer = null;
   window.__pixel = {
     frames: [],
+    arrivals: {},
     watch(selector, kind, n) {
+      this.arrivals = {};
       if (observer) observer.disconnect();
       const root = document.querySelector(selector);
       if (!root) return false;
@@ -114,7 +131,7 @@ WATCH_JS = r"""
     stop() {
       if (observer) observer.disconnect();
       observer = null;
-      return this.frames;
+      return { frames: this.frames, arrivals: this.arrivals };
     },
   };
 })();
@@ -186,7 +203,9 @@ def cells(variant: str, rate: int, n: int, channel: str, out: Path) -> tuple[str
 # --- what a run shows ----------------------------------------------------------------------
 
 
-def summarise(sent: list[float], frames: list[list[float]]) -> dict[str, Any]:
+def summarise(
+    sent: list[float], frames: list[list[float]], arrivals: dict[str, float] | None = None
+) -> dict[str, Any]:
     """Latency of each displayed step, and how many steps were displayed.
 
     ``sent``: epoch seconds of each call; ``frames``: [count shown, epoch ms of the
@@ -197,10 +216,16 @@ def summarise(sent: list[float], frames: list[list[float]]) -> dict[str, Any]:
     0.1 s have passed since it last redrew). Latency is the frame's time minus the
     call's, for shown steps only; "lag" is the same for every step reached, shown or
     not: how far behind the loop the display was.
+
+    ``arrivals`` (epoch ms by step, where the page saw the events themselves) splits
+    the latency of the shown steps in two: "wire" (call to event at the page: the
+    kernel's publisher, the server, the stream) and "page" (event to frame).
     """
     n = len(sent)
     latencies: list[float] = []
     lags: list[float] = []
+    wire: list[float] = []
+    on_page: list[float] = []
     f = 0
     for i in range(n):
         while f < len(frames) and frames[f][0] < i + 1:
@@ -212,6 +237,17 @@ def summarise(sent: list[float], frames: list[list[float]]) -> dict[str, Any]:
         lags.append(delay)
         if count == i + 1 or sent[min(count, n) - 1] - sent[i] < FRAME_S:
             latencies.append(delay)
+            if arrivals and (arrived := arrivals.get(str(i))) is not None:
+                wire.append(arrived - 1000 * sent[i])
+                on_page.append(at_ms - arrived)
+    split = {}
+    if wire:
+        split = {
+            "wire_p50_ms": percentile(wire, 0.50),
+            "wire_p99_ms": percentile(wire, 0.99),
+            "page_p50_ms": percentile(on_page, 0.50),
+            "page_p99_ms": percentile(on_page, 0.99),
+        }
     return {
         "events": n,
         "shown": len(latencies),
@@ -222,6 +258,7 @@ def summarise(sent: list[float], frames: list[list[float]]) -> dict[str, Any]:
         "max_ms": max(latencies) if latencies else float("nan"),
         "lag_p50_ms": percentile(lags, 0.50),
         "lag_p99_ms": percentile(lags, 0.99),
+        **split,
     }
 
 
@@ -436,7 +473,7 @@ def run_variant(
         _wait_count(list(watched.values()), n, SETTLE_S)
         sent: list[float] = json.loads(out.read_text())
         return {
-            where: {**summarise(sent, p.evaluate("() => window.__pixel.stop()")), "rate": rate}
+            where: {**summarise(sent, **p.evaluate("() => window.__pixel.stop()")), "rate": rate}
             for where, p in watched.items()
         }
     finally:

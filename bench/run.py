@@ -1194,6 +1194,12 @@ class Bench:
                 )
                 row.raw["jupyter-sse"] = ours
                 row.values["jupyter-sse"] = pixel_text(ours)
+                if "wire_p50_ms" in ours:
+                    row.note = (
+                        "ours, p50 / p99: call to event at the page "
+                        f"{ours['wire_p50_ms']:.0f} / {ours['wire_p99_ms']:.0f} ms, event to "
+                        f"frame {ours['page_p50_ms']:.0f} / {ours['page_p99_ms']:.0f} ms"
+                    )
                 for peer in peers:
                     row.raw[peer] = r[peer]["lab"][rate]
                 if where == "lab":

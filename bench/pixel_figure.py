@@ -1,10 +1,11 @@
 """(k) Kernel to pixel: from the call in a notebook cell to the frame that draws it.
 
 - A real JupyterLab (this extension and ipywidgets' enabled, isolated config, runtime
-  and data dirs, token auth) and Debian's Chromium through Playwright. One code cell is
-  rewritten and run once per variant: it displays its output, waits until the page
-  watches it, then calls the variant's update N times at a steady rate, sleeping in
-  between (the cell stays busy), and writes ``time.time()`` of every call to a file.
+  and data dirs, token auth) and Debian's Chromium through Playwright. A notebook of
+  two code cells is rewritten and run once per variant: the first displays the output,
+  then, once the page watches it, the second calls the variant's update N times at a
+  steady rate, sleeping in between (the cell stays busy), and writes ``time.time()``
+  of every call to a file.
 - The page keeps its own log: a MutationObserver on the output reads the step the
   display shows (our chart's ``data-points``, the width of ``FloatProgress``'s bar,
   tqdm's "i/N" text); the next animation frame after a change is the frame that paints
@@ -14,9 +15,9 @@
   past steps; the rule for every variant is in ``summarise``.
 
 Variants: ``ch.metric`` drawn in the JupyterLab output and, from the same cell, on the
-dashboard's channel page in a second page; ipywidgets ``FloatProgress`` whose value is
-set in the loop; ``tqdm.notebook`` with its defaults (it redraws at most every 0.1 s,
-so most steps at 100 events/s are never drawn: that is counted, not hidden).
+dashboard's channel page in a second browser; ipywidgets ``FloatProgress`` whose value
+is set in the loop; ``tqdm.notebook`` with its defaults (it redraws at most every
+0.1 s, so most steps at 100 events/s are never drawn: that is counted, not hidden).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Run every benchmark against jupyter-sse and its peers, and print one table.
 
-    python bench/run.py                 # everything (about 15 minutes)
+    python bench/run.py                 # everything (about 22 minutes, 7 of them kernel to pixel)
     python bench/run.py --quick         # small N, under 2 minutes
     python bench/run.py --only jupyter-sse --quick --json out.json
     python bench/run.py --profile prof/ # py-spy profiles of jupyter-sse, summarised
@@ -1354,7 +1354,7 @@ class Bench:
                     )
                     + " (theirs in JupyterLab)"
                 )
-            # NaN (nothing shown) compares False: a display that showed nothing misses.
+            # NaN p99 (nothing shown): ours then misses; a peer that showed nothing is behind.
             ok(
                 row,
                 ours <= 50 and all(ours < v or v != v for v in theirs.values()),

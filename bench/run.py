@@ -847,7 +847,7 @@ def lat(r: dict[str, Any]) -> str:
 def pixel_text(r: dict[str, Any]) -> str:
     """Latency of the steps shown, and how many of the calls were shown."""
     return (
-        f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f} / {r['max_ms']:.0f} ms, "
+        f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.0f} ms, "
         f"{r['shown']:,}/{r['events']:,} shown"
     )
 

@@ -140,8 +140,8 @@ WATCH_JS = r"""
 
 # --- the cell ------------------------------------------------------------------------------
 
-# The display comes from one cell and the loop runs in the next. In a fresh JupyterLab
-# session, a widget displayed by a cell that then stayed busy sometimes appeared only
+# The display comes from one cell and the loop runs in the next. In a freshly started
+# JupyterLab, a widget displayed by a cell that then stayed busy sometimes appeared only
 # when that cell ended (measured: 5.9 s into a 6 s cell, once in the first five runs;
 # the other runs showed it within 0.3 s). That would measure when the first view
 # appears, not the steps; with the display's cell done, every variant is on screen

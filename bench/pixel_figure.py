@@ -392,7 +392,12 @@ def start_lab(home: Path) -> Lab:
 
 
 def write_notebook(path: Path) -> None:
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
+    cell: dict[str, object] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+    }
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 4,

@@ -1,6 +1,6 @@
 """Run every benchmark against jupyter-sse and its peers, and print one table.
 
-    python bench/run.py                 # everything (about 15 minutes)
+    python bench/run.py                 # everything (about 22 minutes, 7 of them kernel to pixel)
     python bench/run.py --quick         # small N, under 2 minutes
     python bench/run.py --only jupyter-sse --quick --json out.json
     python bench/run.py --profile prof/ # py-spy profiles of jupyter-sse, summarised
@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import loadgen  # noqa: E402
+import pixel_figure  # noqa: E402
 import servers  # noqa: E402
 import system_figure  # noqa: E402
 from loadgen import Target  # noqa: E402
@@ -60,10 +61,10 @@ STARTERS: dict[str, Callable[[Path, int], servers.Server]] = {
     "sse-starlette": servers.start_starlette_peer,
     "nchan": lambda tmp, core: servers.start_nchan(tmp, core, heartbeat=HEARTBEAT),
 }
-# Figures measured on each server in turn; "kernel", "redis" and "system" are jupyter-sse's,
-# "ceiling" the load generator's own.
+# Figures measured on each server in turn; "kernel", "redis", "system" and "pixel" are
+# jupyter-sse's, "ceiling" the load generator's own.
 SERVER_FIGURES = frozenset({"fanout", "latency", "single", "resume", "memory", "streams"})
-FIGURES = SERVER_FIGURES | {"kernel", "redis", "system", "ceiling"}
+FIGURES = SERVER_FIGURES | {"kernel", "redis", "system", "ceiling", "pixel"}
 SOURCES = [f"127.0.0.{i}" for i in range(1, 9)]  # source addresses for many streams
 # Source addresses for the 100,000-stream figure: ~28,000 ephemeral ports each.
 MANY_SOURCES = [f"127.0.0.{i}" for i in range(1, 17)]
@@ -99,6 +100,8 @@ class Plan:
     transport_events: int = 100_000  # burst from one kernel, per transport
     transport_rate: int = 1000  # events/s of the paced latency run from the kernel
     transport_seconds: float = 5.0
+    # Kernel to pixel: calls per variant at each rate (calls/s).
+    pixel_events: dict[int, int] = field(default_factory=lambda: {10: 1000, 100: 1000})
 
     @staticmethod
     def make(quick: bool) -> Plan:
@@ -126,6 +129,7 @@ class Plan:
                 many_events=2,
                 transport_events=5000,
                 transport_seconds=1.0,
+                pixel_events={10: 10, 100: 50},
             )
         return Plan(
             False,
@@ -840,6 +844,14 @@ def lat(r: dict[str, Any]) -> str:
     return text
 
 
+def pixel_text(r: dict[str, Any]) -> str:
+    """Latency of the steps shown, and how many of the calls were shown."""
+    return (
+        f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.0f} ms, "
+        f"{r['shown']:,}/{r['events']:,} shown"
+    )
+
+
 def render(rows: list[Row], names: list[str]) -> str:
     header = ["figure", *names, "ratio", "target"]
     body = [
@@ -960,6 +972,8 @@ class Bench:
             )
         if "jupyter-sse" in self.names and "redis" in self.figures:
             await self.redis()
+        if "jupyter-sse" in self.names and "pixel" in self.figures:
+            await self.pixel()
         _ = plan
 
     async def server_figures(self, server: servers.Server) -> None:
@@ -1162,6 +1176,38 @@ class Bench:
                 )
                 row.values["jupyter-sse"] = f"not measured: {why}"
 
+    async def pixel(self) -> None:
+        events = self.plan.pixel_events
+        self.log(
+            "jupyter-sse: kernel to pixel, "
+            + ", ".join(f"{n} calls at {rate}/s" for rate, n in events.items())
+        )
+        rates = tuple(sorted(events))
+        r = await asyncio.to_thread(pixel_figure.measure, self.tmp, rates, events)
+        peers = {"ipywidgets": "ipywidgets FloatProgress", "tqdm": "tqdm.notebook"}
+        for where, shown_in in (("lab", "JupyterLab output"), ("dash", "dashboard page")):
+            for rate in rates:
+                ours = r["jupyter-sse"][where][rate]
+                row = self.row(
+                    f"pixel_{where}_{rate}",
+                    f"kernel to pixel p50/p99/max, ch.metric at {rate}/s, {shown_in}",
+                )
+                row.raw["jupyter-sse"] = ours
+                row.values["jupyter-sse"] = pixel_text(ours)
+                if "wire_p50_ms" in ours:
+                    row.note = (
+                        "ours, p50 / p99: call to event at the page "
+                        f"{ours['wire_p50_ms']:.0f} / {ours['wire_p99_ms']:.0f} ms, event to "
+                        f"frame {ours['page_p50_ms']:.0f} / {ours['page_p99_ms']:.0f} ms"
+                    )
+                for peer in peers:
+                    row.raw[peer] = r[peer]["lab"][rate]
+                if where == "lab":
+                    row.ratio = "; ".join(
+                        f"{label}: {pixel_text(r[peer]['lab'][rate])}"
+                        for peer, label in peers.items()
+                    )
+
     def transport_row(self, r: dict[str, Any]) -> None:
         how = {
             "server": "through its server (HTTP; the server runs the Redis script)",
@@ -1294,6 +1340,26 @@ class Bench:
             ok(row, r["samples"] > 0 and r["core_share"] < 0.01, "< 1% of one core")
         if row := rows.get("lost"):
             ok(row, all(v["lost"] == 0 for v in row.raw.values()), "0")
+        for key, row in rows.items():
+            if not key.startswith("pixel_") or j not in row.raw:
+                continue
+            ours = row.raw[j]["p99_ms"]
+            theirs = {p: row.raw[p]["p99_ms"] for p in ("ipywidgets", "tqdm")}
+            if key.startswith("pixel_dash_"):
+                row.ratio = (
+                    "p99 "
+                    + ", ".join(
+                        f"{ours / v:.2f}x {'tqdm.notebook' if p == 'tqdm' else p}"
+                        for p, v in theirs.items()
+                    )
+                    + " (theirs in JupyterLab)"
+                )
+            # NaN p99 (nothing shown): ours then misses; a peer that showed nothing is behind.
+            ok(
+                row,
+                ours <= 50 and all(ours < v or v != v for v in theirs.values()),
+                "p99 <= 50 ms, below ipywidgets' and tqdm.notebook's",
+            )
 
     def ordered(self) -> list[Row]:
         order = (
@@ -1319,6 +1385,7 @@ class Bench:
                 "system",
                 "many",
             ]
+            + [f"pixel_{w}_{r}" for w in ("lab", "dash") for r in sorted(self.plan.pixel_events)]
             + [f"rss_{n}" for n in self.plan.fanout_n]
         )
         return [self.rows[k] for k in order if k in self.rows]

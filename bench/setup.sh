@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what bench/run.py needs; the bench itself installs nothing. Idempotent.
 #   bash bench/setup.sh
-# Debian: nginx with nchan (the C reference), redis-server (the Redis figures), taskset.
-# Python: the `bench` extra (sse-starlette, uvicorn[standard], tqdm, psutil, py-spy, uvloop).
+# Debian: nginx with nchan (the C reference), redis-server (the Redis figures), taskset,
+# chromium (the kernel-to-pixel figure). Python: the `bench` extra (sse-starlette,
+# uvicorn[standard], tqdm, psutil, py-spy, uvloop, ipywidgets, jupyterlab, playwright).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
@@ -11,6 +12,7 @@ missing=()
 [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] || missing+=(nginx-light libnginx-mod-nchan)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -31,10 +31,14 @@ ROWS = {
     "single_100",
     "single_1000",
     "many",
+    "pixel_lab_10",
+    "pixel_lab_100",
+    "pixel_dash_10",
+    "pixel_dash_100",
 }
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="the bench pins cores (Linux)")
 def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> None:
     """Correctness of the bench itself, not timings: every figure is there, 0 lost."""
@@ -51,7 +55,7 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
         ],
         capture_output=True,
         text=True,
-        timeout=170,
+        timeout=290,
         cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -80,6 +84,12 @@ def test_bench_quick_mode_prints_every_row_and_loses_nothing(tmp_path: Path) -> 
     many = rows["many"]["raw"]["jupyter-sse"]
     assert many["held"] == many["connections"]
     assert rows["ceiling"]["raw"]["jupyter-sse"]["per_second"] > 0
+    # Every display reached the last step, and each figure has every peer beside ours.
+    for key in ("pixel_lab_10", "pixel_lab_100", "pixel_dash_10", "pixel_dash_100"):
+        raw = rows[key]["raw"]
+        assert set(raw) == {"jupyter-sse", "ipywidgets", "tqdm"}, key
+        for name, r in raw.items():
+            assert r["reached"] == r["events"] > 0, (key, name)
     # Redis rows are either measured (and then lose nothing) or say why they are not.
     for key in ("redis_100", "redis_1000"):
         raw = rows[key]["raw"].get("jupyter-sse")

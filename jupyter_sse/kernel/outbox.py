@@ -121,16 +121,20 @@ class Outbox:
     def take(self, linger: float, max_batch: int, max_bytes: int) -> tuple[list[bytes], int]:
         """The next batch and the ordinal of its last event; ([], 0) once closed.
 
-        Waits for a first event, then up to ``linger`` seconds for more, so that a burst
-        of events costs one request rather than one each. Called with the lock held.
+        An event that finds the sender waiting goes at once: the status of a quiet cell,
+        or the metric of a loop slower than a request, is not held back. Events that
+        came while the last batch was being sent are a burst: it waits up to ``linger``
+        seconds for more, so that the burst costs one request rather than one each.
+        Called with the lock held.
         """
         events, cond = self.events, self.cond
+        idle = not events
         while not events and not self.closed:
             self.wake_at = 1
             cond.wait()
         if self.closed:
             return [], 0
-        deadline = time.monotonic() + linger
+        deadline = time.monotonic() + (0.0 if idle else linger)
         while not self.flushing and not self.closed and len(events) < max_batch:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

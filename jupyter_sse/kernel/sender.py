@@ -32,8 +32,9 @@ class _Closed(Exception):
 class Sender:
     """The one daemon thread that delivers a publisher's outbox through its transport.
 
-    ``linger`` is how long (seconds) it waits for more events before it sends a batch;
-    a batch is at most ``max_batch`` events and ``max_batch_bytes`` bytes.
+    ``linger`` is how long (seconds) it waits for more events of a burst before it sends
+    a batch (an event that finds it idle goes at once); a batch is at most ``max_batch``
+    events and ``max_batch_bytes`` bytes.
     """
 
     def __init__(

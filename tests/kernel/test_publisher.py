@@ -154,6 +154,22 @@ def test_a_full_batch_is_sent_without_waiting_out_the_linger(recorder: Recorder)
     assert texts(recorder.events) == [str(i) for i in range(25)]
 
 
+def test_an_event_that_finds_the_sender_idle_goes_at_once(recorder: Recorder) -> None:
+    """A quiet cell's status is not held for the linger; what comes while a batch is on
+    its way is a burst, and waits (here: until the flush) to go in one request."""
+    with Publisher(transport=recorder, linger=60.0) as pub:
+        recorder.gate.clear()
+        pub.publish("c", "status", {"key": "phase", "value": "quiet"})
+        assert recorder.entered.wait(5), "the first event waited for the linger"
+        for i in range(5):
+            pub.publish("c", "log", {"text": str(i)})
+        recorder.gate.set()
+        time.sleep(0.3)
+        assert [len(b) for b in recorder.batches] == [1]  # the burst lingers
+        pub.flush()
+    assert [len(b) for b in recorder.batches] == [1, 5]
+
+
 def test_a_batch_stays_under_max_batch_bytes(recorder: Recorder) -> None:
     with Publisher(transport=recorder, linger=5.0, max_batch_bytes=300) as pub:
         for i in range(6):

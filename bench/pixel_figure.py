@@ -8,9 +8,9 @@
   of every call to a file.
 - The page keeps its own log: a MutationObserver on the output reads the step the
   display shows (our chart's ``data-points``, the width of ``FloatProgress``'s bar,
-  tqdm's "i/N" text); the next animation frame after a change is the frame that paints
-  it, and is stamped with ``performance.timeOrigin + performance.now()`` (the same
-  wall clock as the kernel's ``time.time()``, on the same machine).
+  tqdm's "i/N" text); a change is stamped with ``performance.timeOrigin +
+  performance.now()`` (the same wall clock as the kernel's ``time.time()``, on the
+  same machine) once the frame that draws it has been rendered (see ``WATCH_JS``).
 - Step i is displayed when the display's count reaches i + 1. A display may jump
   past steps; the rule for every variant is in ``summarise``.
 
@@ -62,9 +62,15 @@ VARIANTS = ("jupyter-sse", "ipywidgets", "tqdm")
 # --- the page's log ------------------------------------------------------------------------
 
 # Installed before any page script runs. `watch` observes one element; each change of
-# the step it shows asks for the next animation frame, which records [step, time]. For
-# where our time goes, the arrival of each `metric` event at the page is recorded too
-# (a listener on the page's own EventSource, added before the page's listeners).
+# the step it shows is stamped [step, time] when the frame that draws it has been
+# rendered: a message posted from an animation-frame callback arrives only after that
+# frame was drawn, and a loop of its own posts one in every frame. The loop asks one
+# frame ahead, so in each frame its callback runs before any the page asked for during
+# that frame's tasks: a change a page makes in its own animation-frame callback (ours
+# applies a frame's events there) is stamped with the frame that draws it, and a change
+# made in any other task (ipywidgets applies each message as it comes) with the next
+# one. For where our time goes, the arrival of each `metric` event at the page is
+# recorded too (a listener on the page's own EventSource, added before the page's).
 WATCH_JS = r"""
 (() => {
   const Native = window.EventSource;
@@ -95,6 +101,17 @@ WATCH_JS = r"""
       return m ? Number(m[1]) : null;
     },
   };
+  const waiting = [];  // stamps of changes, waiting for their frame to be rendered
+  const rendered = new MessageChannel();
+  rendered.port1.onmessage = () => {
+    const now = performance.timeOrigin + performance.now();
+    for (const stamp of waiting.splice(0)) stamp(now);
+  };
+  const loop = () => {
+    rendered.port2.postMessage(0);
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
   let observer = null;
   window.__pixel = {
     frames: [],
@@ -109,10 +126,10 @@ WATCH_JS = r"""
       let seen = read(root, n);
       let pending = null;
       let asked = false;
-      const paint = () => {
+      const paint = (now) => {
         asked = false;
         if (pending === null) return;
-        frames.push([pending, performance.timeOrigin + performance.now()]);
+        frames.push([pending, now]);
         pending = null;
       };
       observer = new MutationObserver(() => {
@@ -121,7 +138,7 @@ WATCH_JS = r"""
         seen = pending = v;
         if (!asked) {
           asked = true;
-          requestAnimationFrame(paint);
+          waiting.push(paint);
         }
       });
       observer.observe(root, {

@@ -37,7 +37,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
+from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
+from tornado.platform.asyncio import BaseAsyncIOLoop
 
 from ..wire.events import Author
 from ..wire.sse import PING
@@ -58,6 +60,15 @@ DISCARD_BYTES: Final = 4096
 def http_chunk(frames: Sequence[bytes], size: int) -> bytes:
     """``frames`` (``size`` bytes in all) as one HTTP/1.1 chunk, copied once."""
     return b"".join((b"%x\r\n" % size, *frames, CRLF))
+
+
+def selector_loop() -> asyncio.AbstractEventLoop:
+    """The loop that watches sockets: the running one, or on Windows' proactor loop the
+    selector thread that tornado runs beside it (which has ``add_reader``)."""
+    loop = IOLoop.current()
+    if isinstance(loop, BaseAsyncIOLoop):
+        return loop.selector_loop
+    return asyncio.get_running_loop()
 
 
 def take_socket(stream: IOStream) -> socket.socket:
@@ -173,9 +184,7 @@ class EventStream:
         # goes away with the client. Registered in a fresh context: the loop keeps a
         # copy of the context for the life of the stream, and the request's would keep
         # the whole request (handler, headers, cookies) alive with it.
-        contextvars.Context().run(
-            asyncio.get_running_loop().add_reader, sock.fileno(), self._readable
-        )
+        contextvars.Context().run(selector_loop().add_reader, sock.fileno(), self._readable)
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -301,9 +310,7 @@ class EventStream:
             self._first_inflight = self._inflight
         self._pending += len(rest) - size
         # A fresh context, as for the reader: a write may begin inside a request.
-        contextvars.Context().run(
-            asyncio.get_running_loop().add_writer, self._sock.fileno(), self._writable
-        )
+        contextvars.Context().run(selector_loop().add_writer, self._sock.fileno(), self._writable)
 
     def _writable(self) -> None:
         rest = self._rest
@@ -319,7 +326,7 @@ class EventStream:
         if sent < len(rest):
             self._rest = rest[sent:]
             return
-        asyncio.get_running_loop().remove_writer(self._sock.fileno())
+        selector_loop().remove_writer(self._sock.fileno())
         self._rest = None
         self._pending -= self._inflight
         self._inflight = self._first_inflight = 0
@@ -352,7 +359,7 @@ class EventStream:
         self._source = None
         self._pending = self._inflight = self._first_inflight = 0
         sock = self._sock
-        loop = asyncio.get_running_loop()
+        loop = selector_loop()
         fd = sock.fileno()
         if fd >= 0:
             loop.remove_reader(fd)

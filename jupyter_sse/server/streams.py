@@ -34,7 +34,7 @@ import contextvars
 import itertools
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Final
 
 from tornado.ioloop import IOLoop
@@ -92,7 +92,7 @@ class StreamScope:
     streams are closed then, by one timer for all of them.
     """
 
-    __slots__ = ("_key", "_timer", "count", "credential", "expires", "identity", "patterns", "user")
+    __slots__ = ("count", "credential", "expires", "identity", "patterns", "timer", "user")
 
     def __init__(
         self,
@@ -109,9 +109,13 @@ class StreamScope:
         self.identity = identity
         self.expires = expires
         self.count = 0  # open streams that use this scope
-        self._timer: asyncio.TimerHandle | None = None
-        person = None if identity is None else tuple(sorted(identity.items()))
-        self._key = (user, credential, self.patterns, person, expires)
+        self.timer: asyncio.TimerHandle | None = None  # ends its streams with the link
+
+    def key(self) -> Hashable:
+        """What makes two scopes the same. Worked out when a stream opens or closes, not
+        kept: a scope of one stream (a Jupyter user's tab) would hold it for nothing."""
+        person = None if self.identity is None else tuple(sorted(self.identity.items()))
+        return (self.user, self.credential, self.patterns, person, self.expires)
 
 
 class EventStream:
@@ -399,7 +403,7 @@ class EventStreams:
     ) -> None:
         self._open: set[EventStream] = set()
         self._per_user: dict[str, int] = {}
-        self._scopes: dict[object, StreamScope] = {}
+        self._scopes: dict[Hashable, StreamScope] = {}
         self._watchers: list[Callable[[EventStream, bool], None]] = []
         self._release = release
         self.tick = tick
@@ -428,13 +432,14 @@ class EventStreams:
         """Count ``conn`` as open; it shares the scope of the open streams like it."""
         if conn.closed:
             return  # it ended before it was counted: nothing to undo
-        scope = self._scopes.get(conn.scope._key)
+        key = conn.scope.key()
+        scope = self._scopes.get(key)
         if scope is None:
-            scope = self._scopes[conn.scope._key] = conn.scope
+            scope = self._scopes[key] = conn.scope
             if scope.expires is not None:
                 # A viewer's streams end with its link, so an expired link stops showing
                 # data at once; a reconnect is then refused and the page says it expired.
-                scope._timer = asyncio.get_running_loop().call_later(
+                scope.timer = asyncio.get_running_loop().call_later(
                     scope.expires - time.time(),
                     self._expire,
                     scope,
@@ -460,10 +465,10 @@ class EventStreams:
                 del self._per_user[scope.user]
             scope.count -= 1
             if not scope.count:
-                if scope._timer is not None:
-                    scope._timer.cancel()
-                    scope._timer = None
-                del self._scopes[scope._key]
+                if scope.timer is not None:
+                    scope.timer.cancel()
+                    scope.timer = None
+                del self._scopes[scope.key()]
             for watcher in self._watchers:
                 watcher(conn, False)
 
@@ -473,7 +478,7 @@ class EventStreams:
         self.discard(conn)
 
     def _expire(self, scope: StreamScope) -> None:
-        scope._timer = None
+        scope.timer = None
         for conn in tuple(self._open):
             if conn.scope is scope:
                 conn.close("viewer token expired")

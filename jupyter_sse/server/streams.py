@@ -20,7 +20,7 @@ Memory per idle stream is what a server with 100,000 of them pays 100,000 times
   It watches the socket for the client leaving itself (``loop.add_reader``), and for
   room to write only while the socket is full.
 - Who the stream is for (the limits key, the viewer link, the person, the patterns)
-  is a ``StreamScope`` shared by every stream of the same caller and patterns: a
+  is a ``StreamScope``, shared by every stream of one viewer link and patterns: a
   crowd on one link holds one copy of the link, and one expiry timer.
 - The end of a stream is told to one callback shared by all (``EventStreams``), not
   a future, a closure and its cells per stream.
@@ -34,7 +34,7 @@ import contextvars
 import itertools
 import socket
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
 from tornado.ioloop import IOLoop
@@ -83,13 +83,18 @@ def take_socket(stream: IOStream) -> socket.socket:
 
 
 class StreamScope:
-    """Who a stream is for and what it reads, shared by every open stream of the same
-    caller and patterns (``EventStreams.add`` finds the one in use).
+    """Who a stream is for and what it reads.
 
     ``user`` is the caller's limits key; ``credential`` a viewer's link, checked again
     when the server secret rotates; ``identity`` who the caller is for people (presence
     shows it: never a secret); ``expires`` when the link ends (epoch seconds): its
     streams are closed then, by one timer for all of them.
+
+    The streams of one viewer link with the same patterns share one (``EventStreams.add``
+    finds the one in use): the link decides who they are for, so a crowd on one link
+    holds one copy of it. A Jupyter user's stream keeps its own: jupyter_server may see
+    each token request as a different person, and a key to find a shared one by would
+    cost such a stream more than the scope itself.
     """
 
     __slots__ = ("count", "credential", "expires", "identity", "patterns", "timer", "user")
@@ -110,12 +115,6 @@ class StreamScope:
         self.expires = expires
         self.count = 0  # open streams that use this scope
         self.timer: asyncio.TimerHandle | None = None  # ends its streams with the link
-
-    def key(self) -> Hashable:
-        """What makes two scopes the same. Worked out when a stream opens or closes, not
-        kept: a scope of one stream (a Jupyter user's tab) would hold it for nothing."""
-        person = None if self.identity is None else tuple(sorted(self.identity.items()))
-        return (self.user, self.credential, self.patterns, person, self.expires)
 
 
 class EventStream:
@@ -403,7 +402,7 @@ class EventStreams:
     ) -> None:
         self._open: set[EventStream] = set()
         self._per_user: dict[str, int] = {}
-        self._scopes: dict[Hashable, StreamScope] = {}
+        self._scopes: dict[tuple[str, tuple[str, ...]], StreamScope] = {}  # of viewer links
         self._watchers: list[Callable[[EventStream, bool], None]] = []
         self._release = release
         self.tick = tick
@@ -425,27 +424,22 @@ class EventStreams:
 
     @property
     def scopes(self) -> int:
-        """Distinct scopes of the open streams."""
+        """Distinct scopes of the open viewer streams (one per link and patterns)."""
         return len(self._scopes)
 
     def add(self, conn: EventStream) -> None:
         """Count ``conn`` as open; it shares the scope of the open streams like it."""
         if conn.closed:
             return  # it ended before it was counted: nothing to undo
-        key = conn.scope.key()
-        scope = self._scopes.get(key)
-        if scope is None:
-            scope = self._scopes[key] = conn.scope
-            if scope.expires is not None:
-                # A viewer's streams end with its link, so an expired link stops showing
-                # data at once; a reconnect is then refused and the page says it expired.
-                scope.timer = asyncio.get_running_loop().call_later(
-                    scope.expires - time.time(),
-                    self._expire,
-                    scope,
-                    context=contextvars.Context(),
-                )
-        conn.scope = scope
+        scope = conn.scope
+        if scope.credential is not None:
+            scope = conn.scope = self._scopes.setdefault((scope.credential, scope.patterns), scope)
+        if not scope.count and scope.expires is not None:
+            # A viewer's streams end with its link, so an expired link stops showing data
+            # at once; a reconnect is then refused and the page says it expired.
+            scope.timer = asyncio.get_running_loop().call_later(
+                scope.expires - time.time(), self._expire, scope, context=contextvars.Context()
+            )
         scope.count += 1
         self._open.add(conn)
         self._per_user[scope.user] = self._per_user.get(scope.user, 0) + 1
@@ -468,7 +462,8 @@ class EventStreams:
                 if scope.timer is not None:
                     scope.timer.cancel()
                     scope.timer = None
-                del self._scopes[scope.key()]
+                if scope.credential is not None:
+                    del self._scopes[(scope.credential, scope.patterns)]
             for watcher in self._watchers:
                 watcher(conn, False)
 

@@ -8,17 +8,16 @@ together. The route table is ``SSEApp.initialize_handlers``.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
+import contextlib
 import math
-import time
-from functools import partial
+import socket
 from typing import Any
 from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 from tornado.http1connection import HTTP1Connection
+from tornado.iostream import StreamClosedError
 
 from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
 from ..wire.errors import SSEValueError
@@ -32,7 +31,7 @@ from .broker.base import BrokerUnavailable
 from .handler_base import BodyHandler, RefusedError, SSEHandler, publish_or_refuse
 from .metrics import COUNTS, PUBLISH_SECONDS
 from .secret import InvalidSecret
-from .streams import EventStream
+from .streams import EventStream, StreamScope, take_socket
 from .validate import RejectedInput, parse_publish_body
 
 DEFAULT_VIEWER_TTL = 3600.0  # seconds a viewer link lives when the request names no ttl
@@ -90,60 +89,46 @@ class StreamHandler(SSEHandler):
         chunked = self.request.version == "HTTP/1.1"
         if chunked:
             self.set_header("Transfer-Encoding", "chunked")
-        self.flush()  # the headers; the connection writes after them, never before
+        try:
+            # The headers, all of them in the socket before the stream writes after them.
+            await self.flush()
+        except StreamClosedError:
+            return  # the client left before its headers went out
         stream = self.detach()
         # What `finish` does for every other handler, which a detached one never reaches:
         # `ui` and this handler refer to each other, and the cycle would leave the whole
         # request (headers, connection, task) to the cyclic collector. A wave of viewers
         # then became a wave of full collections, ~10 ms each, while events flowed.
         self._break_cycles()
+        if stream.closed():
+            return
+        sock = take_socket(stream)
         # Frames are already batched per loop tick; Nagle's algorithm would hold every
         # write that follows an unacknowledged one until the client's delayed ACK, which
         # measured as a p99 of hundreds of ms at 100 events/s.
-        stream.set_nodelay(True)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        # Built in a fresh context: whatever the connection registers with the loop (its
-        # socket's reader, its timers) outlives this request, and a copy of the request's
-        # context would keep the whole request (handler, headers, cookies) alive with it.
-        conn = contextvars.Context().run(
-            partial(
-                EventStream,
-                stream,
+        conn = EventStream(
+            sock,
+            StreamScope(
                 patterns,
                 user=principal.key,
-                limit=limits.client_buffer_bytes,
-                chunked=chunked,
-                tick=connections.tick,
                 credential=principal.token,
                 identity=author_of(principal, self.services.tenant),
-                resumed=cursor is not None,
-            )
+                # A viewer's streams end with its link (see EventStreams.add).
+                expires=principal.expires,
+            ),
+            limit=limits.client_buffer_bytes,
+            chunked=chunked,
+            tick=connections.tick,
+            on_close=connections.on_close,
+            resumed=cursor is not None,
         )
         conn.deliver(encode_retry(limits.retry_ms))
         connections.add(conn)
         COUNTS.resumes += cursor is not None
-        # A viewer's stream ends with its link, so an expired link stops showing data at
-        # once; the reconnect is then refused and the page says the link expired.
-        expiry = (
-            None
-            if principal.expires is None
-            else asyncio.get_running_loop().call_later(
-                principal.expires - time.time(),
-                conn.close,
-                "viewer token expired",
-                context=contextvars.Context(),
-            )
-        )
         broker = self.services.broker
-
-        def ended() -> None:
-            # The subscription goes away with the connection, whoever ends it.
-            if expiry is not None:
-                expiry.cancel()
-            broker.unsubscribe(conn)
-            connections.discard(conn)
-
-        conn.add_close_callback(ended)
         try:
             await broker.subscribe(conn, cursor)
         except BaseException:

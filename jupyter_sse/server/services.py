@@ -77,7 +77,8 @@ class Services:
         # what only health reports (the front end is not built).
         self.faults = list(faults)
         self.notices = list(notices)
-        self.connections = EventStreams(tick)
+        # A stream that ends leaves the broker at once, whoever ends it.
+        self.connections = EventStreams(tick, release=broker.unsubscribe)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now
         self._on_rotate = on_rotate

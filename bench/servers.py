@@ -150,6 +150,9 @@ def start_jupyter_sse(
         "IdentityProvider": {"token": TOKEN},
         "SSEApp": {
             "history_size": history_size,
+            # Room for the resume figure's 10,000 missed events (~1.1 MB of frames): the
+            # default keeps 1 MiB per channel, and a cursor older than that gets a reset.
+            "history_bytes": 16 * 1024 * 1024,
             "max_connections": 20_000,
             "max_connections_per_user": 20_000,
             "redis_url": redis_url,

@@ -109,14 +109,14 @@ class _Remote:
 
 class _Shown:
     """A channel's watchers as last worked out: the first ``max_watchers`` in the order
-    they are shown, how many there are in all, and who they are."""
+    they are shown, and how many there are in all. (Not who they all are: a crowd on a
+    pattern would be kept once per channel it covers.)"""
 
-    __slots__ = ("count", "first", "people")
+    __slots__ = ("count", "first")
 
-    def __init__(self, watchers: list[Watcher], people: set[PersonKey], most: int) -> None:
+    def __init__(self, watchers: list[Watcher], most: int) -> None:
         self.first = watchers[:most]
         self.count = len(watchers)
-        self.people = people
 
 
 def _order(watcher: Watcher) -> tuple[float, str, str]:
@@ -149,6 +149,7 @@ class WatcherBoard:
         person = self._people.get(key)
         if person is None:
             person = self._people[key] = _Person(author)
+        before = person.patterns_list() if self._shown else []
         if stream in person.streams:
             person.remove(stream)
             self._shown.clear()
@@ -157,29 +158,36 @@ class WatcherBoard:
         if since < self._latest:
             self._shown.clear()  # not the newest stream (a clock that stepped back)
         elif self._shown:
-            self._arrived(key, person, patterns, since)
+            self._arrived(key, person, patterns, before, since)
         self._latest = max(self._latest, since)
 
     def _arrived(
-        self, key: PersonKey, person: _Person, patterns: Sequence[str], since: float
+        self,
+        key: PersonKey,
+        person: _Person,
+        patterns: Sequence[str],
+        before: Sequence[str],
+        since: float,
     ) -> None:
-        """Bring what is kept up to date with ``person``'s new stream, opened at ``since``,
-        the latest time yet (so whoever was shown before keeps their place and time)."""
+        """Bring what is kept up to date with ``person``'s new stream (``patterns``),
+        opened at ``since``, the latest time yet: whoever was shown keeps their place and
+        time. ``before``: the patterns of their streams until now."""
         if any(key in people for servers in self._remote.values() for people in _keys(servers)):
             self._shown.clear()  # they watch through another server too: work it out again
             return
         watcher = _watcher(person.author, since)
         stale = []
         for channel, shown in self._shown.items():
-            if key in shown.people or not any(pattern_matches(p, channel) for p in patterns):
-                continue
+            if not any(pattern_matches(p, channel) for p in patterns) or any(
+                pattern_matches(p, channel) for p in before
+            ):
+                continue  # not theirs, or they are counted already
             if shown.first and _order(watcher) < _order(shown.first[-1]):
                 stale.append(channel)  # a tie with the last shown: its place is not the end
                 continue
             if len(shown.first) < self.max_watchers:
                 shown.first.append(watcher)
             shown.count += 1
-            shown.people.add(key)
         for channel in stale:
             del self._shown[channel]
 
@@ -282,7 +290,7 @@ class WatcherBoard:
         shown = self._shown.get(channel)
         if shown is None:
             found = self._found(channel)
-            shown = _Shown(sorted(found.values(), key=_order), set(found), self.max_watchers)
+            shown = _Shown(sorted(found.values(), key=_order), self.max_watchers)
             if len(self._shown) >= MAX_SHOWN:
                 del self._shown[next(iter(self._shown))]  # the one kept longest
             self._shown[channel] = shown

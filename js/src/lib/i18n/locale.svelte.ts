@@ -65,4 +65,3 @@ export function intlLocale(): string {
 	}
 	return intlTag.tag;
 }
-

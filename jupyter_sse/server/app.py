@@ -147,13 +147,15 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
     max_write_delay = Float(
         DEFAULT_MAX_DELAY * 1000,
         config=True,
-        help=f"""Milliseconds the write of new events to every stream may be held after a
-        long one (default {DEFAULT_MAX_DELAY * 1000:g}). A write to all streams that takes
-        1 ms or more (~4 ms at 1,000 streams) is followed by a pause as long as it took, up
-        to this, in which the server reads requests; the events they carry then go out
-        together in the next write. An idle server writes an event as soon as its request
-        is handled. Higher: more requests between long writes (many streams, publishers
-        sending one event per request); lower: less added latency. 0: never held.""",
+        help=f"""Milliseconds the write of new events to every stream may be held while the
+        server is busy (default {DEFAULT_MAX_DELAY * 1000:g}). When writes to all streams
+        take 1 ms or more (~4 ms at 1,000 streams) and new events keep coming before the
+        loop had as long again, twice in a row, the next write waits as long as the last
+        took, up to this, while the server reads requests; the events they carry then go
+        out together in it. A quiet server writes an event as soon as its request is
+        handled, and a lone burst in two writes back to back. Higher: more requests
+        between long writes (many streams, publishers sending one event per request);
+        lower: less added latency. 0: never held.""",
     )
     publish_rate_limit = Float(
         0.0,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 from traitlets import TraitError
 
 from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
-from jupyter_sse.server.tick import Tick
+from jupyter_sse.server.tick import BUSY_SWEEPS, Tick
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import Event, StreamReader
 
@@ -57,10 +58,36 @@ class Member:
         return b"".join(frames for _, frames in self.writes)
 
 
-async def long_sweep(tick: Tick) -> None:
-    slow = Item(tick, "slow", takes=LONG)
-    tick.defer(slow)
-    await wait_for(lambda: slow.swept, what="the long sweep")
+class Step(Item):
+    """A long flush that, once done, runs ``then`` in the next loop callback."""
+
+    def __init__(self, tick: Tick, then: Callable[[], None]) -> None:
+        super().__init__(tick, "slow", takes=LONG)
+        self.then = then
+
+    def flush(self) -> None:
+        super().flush()
+        asyncio.get_running_loop().call_soon(self.then)
+
+
+async def long_sweeps(tick: Tick, count: int) -> None:
+    """``count`` long sweeps, each deferred right after the one before ended (new work
+    coming back at once, as on a busy server); returns right after the last one."""
+    ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def step(left: int) -> None:
+        if left == 0:
+            ended.set_result(None)
+        else:
+            tick.defer(Step(tick, lambda: step(left - 1)))
+
+    step(count)
+    await ended
+
+
+async def busy_server(tick: Tick) -> None:
+    """The state of a sustained load: the next deferral is held."""
+    await long_sweeps(tick, BUSY_SWEEPS)
 
 
 async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
@@ -73,9 +100,9 @@ async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
     assert item.swept == [1]
 
 
-async def test_events_after_a_long_sweep_share_the_next_one() -> None:
+async def test_events_on_a_busy_server_share_the_next_sweep() -> None:
     tick = Tick(max_delay=60.0)
-    await long_sweep(tick)
+    await busy_server(tick)
     b, c = Item(tick, "b"), Item(tick, "c")
     tick.defer(b)
     assert tick.due_at is not None
@@ -84,13 +111,25 @@ async def test_events_after_a_long_sweep_share_the_next_one() -> None:
     assert not b.swept
     tick.defer(c)
     await wait_for(lambda: b.swept and c.swept, what="the held sweep")
-    assert b.swept == c.swept == [2]
+    assert b.swept == c.swept == [BUSY_SWEEPS + 1]
+
+
+async def test_a_lone_burst_after_a_long_sweep_is_not_held() -> None:
+    """Two events close together on a quiet server: the second is swept at once after
+    the first's long sweep, not held for the loop's turn (no third is coming)."""
+    tick = Tick(max_delay=60.0)
+    await long_sweeps(tick, 1)
+    b = Item(tick, "b")
+    tick.defer(b)
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert b.swept == [2]
 
 
 async def test_a_held_sweep_waits_at_most_the_bound() -> None:
     loop = asyncio.get_running_loop()
     tick = Tick(max_delay=0.01)
-    await long_sweep(tick)
+    await busy_server(tick)
     item = Item(tick, "b")
     deferred = loop.time()
     tick.defer(item)
@@ -102,23 +141,23 @@ async def test_a_held_sweep_waits_at_most_the_bound() -> None:
 
 async def test_after_the_hold_the_server_is_idle_again() -> None:
     tick = Tick(max_delay=0.01)
-    await long_sweep(tick)
+    await busy_server(tick)
     await asyncio.sleep(0.05)  # past the hold: the loop had its turn
     item = Item(tick, "b")
     tick.defer(item)
     assert tick.due_at is None
     await asyncio.sleep(0)
-    assert item.swept == [2]
+    assert item.swept == [BUSY_SWEEPS + 1]
 
 
 async def test_zero_bound_never_holds() -> None:
     tick = Tick(max_delay=0.0)
-    await long_sweep(tick)
+    await busy_server(tick)
     item = Item(tick, "b")
     tick.defer(item)
     assert tick.due_at is None
     await asyncio.sleep(0)
-    assert item.swept == [2]
+    assert item.swept == [BUSY_SWEEPS + 1]
 
 
 async def test_flushes_deferred_during_a_sweep_run_in_it() -> None:
@@ -144,8 +183,8 @@ async def test_order_kept_across_held_sweeps() -> None:
     fanout.join(member)
     frames = [b"id: %d\ndata: {}\n\n" % i for i in range(200)]
     fanout.send(frames[0])
-    tick.defer(Item(tick, "slow", takes=LONG))
-    await wait_for(lambda: member.writes, what="the first sweep")
+    await busy_server(tick)
+    assert member.writes, "the first frame went in the first sweep"
     for frame in frames[1:100]:
         fanout.send(frame)
         await asyncio.sleep(0)

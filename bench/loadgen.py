@@ -9,6 +9,13 @@ reader counts the events that contain that marker and, when asked to, parses the
 stamps to measure latency. Counting runs at C speed (``bytes.count``); parsing runs
 only on the readers chosen to sample latency, so one load-generator core can read
 far more deliveries than it could parse.
+
+A sampling reader measures latency to the moment the event's bytes *arrived* at its
+socket, stamped by the kernel (``SO_TIMESTAMPNS``), not to the moment this process got
+round to reading them: with a thousand readers on one core, the last socket of a sweep
+is read milliseconds after its bytes arrived, and that delay is the load generator's,
+not the server's. Each sampler also records the read time, so the client's own delay
+is reported next to the figure (``read_latencies``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import contextlib
 import json
 import re
 import socket
+import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +36,11 @@ STAMP = re.compile(rb'"t": ?([0-9.]+)')
 ID_LINE = re.compile(rb"(?:^|\n)id: ?([^\n]*)\n")
 MAX_BATCH = 500  # events per POST (jupyter-sse takes at most 1000)
 CONNECT_TIMEOUT = 30.0  # seconds for one reader to get its response headers
+# Linux: a software receive timestamp (struct timespec) with every recvmsg. Not every
+# Python names the constant.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+READ_BYTES = 256 * 1024
+STAMP_SPACE = socket.CMSG_SPACE(16)
 
 
 @dataclass
@@ -50,7 +63,10 @@ class Reader(asyncio.Protocol):
     def __init__(self, sample: bool, done: asyncio.Future[None] | None = None) -> None:
         self.sample = sample
         self.count = 0
-        self.latencies: list[float] = []
+        self.latencies: list[float] = []  # send stamp to arrival at the socket
+        self.read_latencies: list[float] = []  # send stamp to this process reading it
+        self.arrival: float | None = None  # kernel stamp of the bytes being parsed
+        self.stamped = 0  # latencies measured to a kernel stamp (the rest: to the read)
         self.last_id: bytes | None = None
         self.track_id = False
         self.status = 0
@@ -142,7 +158,16 @@ class Reader(asyncio.Protocol):
                 self.last_id = ids[-1]
         if self.sample:
             now = time.time()
-            self.latencies.extend(now - float(m) for m in STAMP.findall(complete))
+            # The stamp is the last segment's of the read: an event that came in an
+            # earlier segment of it reads a little late, never early.
+            arrived = self.arrival if self.arrival is not None else now
+            stamps = STAMP.findall(complete)
+            if self.arrival is not None:
+                self.stamped += len(stamps)
+            for m in stamps:
+                sent = float(m)
+                self.latencies.append(arrived - sent)
+                self.read_latencies.append(now - sent)
         reached = self.reached
         if self.want is not None and self.count >= self.want and reached and not reached.done():
             reached.set_result(time.perf_counter())
@@ -184,14 +209,18 @@ async def open_reader(
             reader.want, reader.reached = want, loop.create_future()
         return reader
 
-    transport, reader = await loop.create_connection(make, sock=sock)
+    if sample:
+        reader = make()
+        transport: asyncio.BaseTransport = StampedTransport(loop, sock, reader)
+    else:
+        transport, reader = await loop.create_connection(make, sock=sock)
     lines = [
         f"GET {target.stream_path.format(channel=channel)} HTTP/1.1",
         f"Host: {target.host}:{target.port}",
         "Accept: text/event-stream",
         *(f"{k}: {v}" for k, v in {**target.headers, **(headers or {})}.items()),
     ]
-    transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())  # type: ignore[attr-defined]
     try:
         await asyncio.wait_for(reader.headers_done, CONNECT_TIMEOUT)
     except BaseException:
@@ -201,6 +230,56 @@ async def open_reader(
         transport.close()
         raise ConnectionError(f"{target.name}: stream answered {reader.status}")
     return reader
+
+
+class StampedTransport(asyncio.BaseTransport):
+    """A sampling reader's socket, read with ``recvmsg`` for the kernel's arrival stamp
+    (an asyncio transport does not hand its protocol the ancillary data)."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket, reader: Reader
+    ) -> None:
+        super().__init__()
+        self._loop, self._sock, self._reader = loop, sock, reader
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self._closed = False
+        reader.connection_made(self)
+        loop.add_reader(sock.fileno(), self._readable)
+
+    def write(self, data: bytes) -> None:
+        # Only the request head, a few hundred bytes into an empty send buffer.
+        self._sock.send(data)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._loop.remove_reader(self._sock.fileno())
+        self._sock.close()
+        self._reader.connection_lost(None)
+
+    def is_closing(self) -> bool:
+        return self._closed
+
+    def _readable(self) -> None:
+        for _ in range(64):  # bounded: other sockets get their turn
+            try:
+                data, ancillary, _, _ = self._sock.recvmsg(READ_BYTES, STAMP_SPACE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                self.close()
+                return
+            if not data:
+                self.close()
+                return
+            arrival = None
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    arrival = seconds + nanoseconds / 1e9
+            self._reader.arrival = arrival
+            self._reader.data_received(data)
 
 
 async def open_readers(

@@ -71,6 +71,7 @@ MANY_SOURCES = [f"127.0.0.{i}" for i in range(1, 17)]
 # The servers that can hold that many streams at all (sse-starlette: ~40 KB each).
 MANY_SERVERS = frozenset({"jupyter-sse", "tornado", "nchan"})
 DRAIN_IDLE = 5.0  # seconds without a delivery after which a drain gives up
+LOAD_BOUND = 0.9  # share of its core above which a figure may be the load generator's
 
 
 @dataclass
@@ -314,6 +315,7 @@ async def latency(
         await pub.connect()
         with RssSampler(servers_[0]) as rss:
             cpu0 = sum(s.cpu() for s in servers_)
+            own0 = time.process_time()
             t0 = time.perf_counter()
             tick = 0.01
             overloaded = False
@@ -325,7 +327,10 @@ async def latency(
                     # publishing on would only make the drain below take minutes.
                     overloaded = True
                     break
-                due = int(rate * (time.perf_counter() - t0)) - pub.sent
+                # Rounded, not floored: a tick that wakes a hair before its time (the
+                # loop's timers have millisecond grain) would otherwise send nothing, and
+                # the next tick two events back to back: a burst the steady rate has not.
+                due = round(rate * (time.perf_counter() - t0)) - pub.sent
                 if per_request:
                     for _ in range(due):  # bounded: at most 2 s of events (checked above)
                         await pub.publish_one()
@@ -339,9 +344,11 @@ async def latency(
             sent_seconds = time.perf_counter() - t0
             await wait_delivered(readers, pub.sent * len(readers), limit=60.0)
             cpu = sum(s.cpu() for s in servers_) - cpu0
+            own = time.process_time() - own0
             wall = time.perf_counter() - t0
         await pub.close()
         lat = [x for r in readers for x in r.latencies]
+        read = [x for r in readers for x in r.read_latencies]
         got = loadgen.delivered(readers)
         return {
             "connections": len(readers),
@@ -351,10 +358,13 @@ async def latency(
             "events": pub.sent,
             "lost": pub.sent * len(readers) - got,
             "samples": len(lat),
+            "stamped": sum(r.stamped for r in readers),
             "server_cpu_share": cpu / wall,
+            "load_cpu_share": own / wall,
             "p50_ms": 1000 * loadgen.percentile(lat, 0.50),
             "p99_ms": 1000 * loadgen.percentile(lat, 0.99),
             "max_ms": 1000 * max(lat) if lat else float("nan"),
+            "read_p99_ms": 1000 * loadgen.percentile(read, 0.99),
             "rss_peak": rss.peak,
         }
     finally:
@@ -439,11 +449,16 @@ async def resume(server: servers.Server, missed: int, repeats: int) -> dict[str,
     }
 
 
-async def ceiling(tmp: Path, core: int, n: int, seconds: float) -> dict[str, Any]:
+async def ceiling(
+    tmp: Path, core: int, n: int, seconds: float, events_per_write: int = 1000
+) -> dict[str, Any]:
     """(g) The load generator's own ceiling: deliveries/s it parses from ``n`` streams of
     a source that is never the limit (``peers/blaster.py``), read exactly as the
-    servers are (counting every event, 50 readers parsing stamps)."""
-    source = servers.start_blaster(tmp, core, n)
+    servers are (counting every event, 50 readers parsing stamps). With
+    ``events_per_write`` 1 every event is a read of its own, as from a server that sends
+    each event on its own: the ceiling in reads/s. ``load_cpu_share`` and
+    ``source_cpu_share`` say which side was the limit."""
+    source = servers.start_blaster(tmp, core, n, events_per_write)
     try:
         readers = await loadgen.open_readers(
             source.target, "ceiling", n, sample_every=max(1, n // 50)
@@ -451,13 +466,23 @@ async def ceiling(tmp: Path, core: int, n: int, seconds: float) -> dict[str, Any
         try:
             await asyncio.sleep(min(1.0, seconds))  # past the first, fuller buffers
             count0, t0 = loadgen.delivered(readers), time.perf_counter()
+            own0, source0 = time.process_time(), source.cpu()
             await asyncio.sleep(seconds)
             count1, t1 = loadgen.delivered(readers), time.perf_counter()
+            own1, source1 = time.process_time(), source.cpu()
         finally:
             loadgen.close_readers(readers)
     finally:
         source.stop()
-    return {"connections": n, "seconds": t1 - t0, "per_second": (count1 - count0) / (t1 - t0)}
+    wall = t1 - t0
+    return {
+        "connections": n,
+        "events_per_write": events_per_write,
+        "seconds": wall,
+        "per_second": (count1 - count0) / wall,
+        "load_cpu_share": (own1 - own0) / wall,
+        "source_cpu_share": (source1 - source0) / wall,
+    }
 
 
 def viewer_link(server: servers.Server, pattern: str) -> str:
@@ -841,6 +866,9 @@ def lat(r: dict[str, Any]) -> str:
     text = f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.0f} ms"
     if r.get("overloaded") or r["achieved_rate"] < 0.95 * r["rate"]:
         text += f" (kept up with {r['achieved_rate']:.0f} ev/s only)"
+    if r.get("load_cpu_share", 0) >= LOAD_BOUND:
+        # Its publisher waits behind its readers: the rate may be the load generator's.
+        text += f" (load generator {100 * r['load_cpu_share']:.0f}% busy)"
     return text
 
 
@@ -924,6 +952,17 @@ class Bench:
             )
             row.raw["jupyter-sse"] = r
             row.values["jupyter-sse"] = per_s(r["per_second"]) + " (its own, not a server's)"
+            self.log(f"load generator: ceiling, one event per write, {n} streams")
+            r = await ceiling(self.tmp, self.server_core, n, plan.ceiling_seconds, 1)
+            row = self.row(
+                "ceiling_one",
+                f"load-generator ceiling: events/s it reads one per write, {n:,} streams",
+            )
+            row.raw["jupyter-sse"] = r
+            row.values["jupyter-sse"] = (
+                f"{per_s(r['per_second'])} (its own; its core {100 * r['load_cpu_share']:.0f}%"
+                f" busy, the source's {100 * r['source_cpu_share']:.0f}%)"
+            )
         for name in self.names:
             if name == "nchan":
                 why = servers.nchan_unavailable()
@@ -1370,6 +1409,7 @@ class Bench:
                 "latency_1000",
                 "ceiling",
                 "single_fanout",
+                "ceiling_one",
                 "single_100",
                 "single_1000",
                 "redis_100",

@@ -183,12 +183,18 @@ def start_jupyter_sse(
     return server
 
 
-def start_blaster(tmp: Path, core: int, streams: int) -> Server:
+def start_blaster(tmp: Path, core: int, streams: int, events_per_write: int = 1000) -> Server:
     """The ceiling source (peers/blaster.py): measures the load generator. It writes
-    once ``streams`` streams are open."""
+    once ``streams`` streams are open, ``events_per_write`` events per write."""
     port = free_port()
     log = tmp / f"blaster-{port}.log"
-    cmd = [sys.executable, str(HERE / "peers" / "blaster.py"), str(port), str(streams)]
+    cmd = [
+        sys.executable,
+        str(HERE / "peers" / "blaster.py"),
+        str(port),
+        str(streams),
+        str(events_per_write),
+    ]
     proc = _spawn(_pinned(cmd, core), log)
     target = Target("blaster", "127.0.0.1", port, "/stream?channel={channel}", "/publish")
     server = Server("blaster", target, proc, log)

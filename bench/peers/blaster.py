@@ -5,10 +5,12 @@ Every stream it accepts gets the response headers, then blocks of 1,000 stamped 
 load generator parses from it per second is the most it can parse from any server:
 a figure near that is the load generator's, not the server's.
 
-    python bench/peers/blaster.py PORT STREAMS
+    python bench/peers/blaster.py PORT STREAMS [EVENTS_PER_WRITE]
 
 It starts writing once STREAMS streams are open: a flood while the rest connect would
-hold their connects up behind it.
+hold their connects up behind it. EVENTS_PER_WRITE (default 1,000) is how many events
+each write carries: with 1, every event is a read of its own for the load generator,
+as a server that sends each event on its own makes it (its ceiling in reads/s).
 """
 
 from __future__ import annotations
@@ -56,15 +58,15 @@ class Stream(asyncio.Protocol):
         self.streams.discard(self)
 
 
-def block(n: int) -> bytes:
+def block(n: int, events: int) -> bytes:
     now = time.time()
     return b"".join(
         b'id: %d\nevent: tick\ndata: {"t": %.6f, "n": %d}\n\n' % (n + i, now, n + i)
-        for i in range(BLOCK_EVENTS)
+        for i in range(events)
     )
 
 
-async def main(port: int, wanted: int) -> None:
+async def main(port: int, wanted: int, events: int = BLOCK_EVENTS) -> None:
     streams: set[Stream] = set()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
@@ -75,8 +77,8 @@ async def main(port: int, wanted: int) -> None:
         while True:  # runs until the bench terminates it
             if len(streams) >= wanted:
                 wanted = 0  # from now on, whoever is connected
-                data = block(n)
-                n += BLOCK_EVENTS
+                data = block(n, events)
+                n += events
                 for stream in tuple(streams):
                     if not stream.paused and stream.transport is not None:
                         stream.transport.write(data)
@@ -84,4 +86,4 @@ async def main(port: int, wanted: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+    asyncio.run(main(*(int(arg) for arg in sys.argv[1:4])))

@@ -217,8 +217,9 @@ async def warm_up(target: Target, channel: str, readers: list[loadgen.Reader]) -
     if got != len(readers):
         raise RuntimeError(f"{target.name}: warm-up event reached {got} of {len(readers)} streams")
     for reader in readers:
-        reader.count = 0
+        reader.count = reader.stamped = 0
         reader.latencies.clear()
+        reader.read_latencies.clear()
 
 
 def sources_for(n: int) -> list[str]:

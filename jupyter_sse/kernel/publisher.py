@@ -59,7 +59,8 @@ class Publisher:
     ``transport`` defaults to the one the environment describes, chosen at the first
     ``publish`` (see ``jupyter_sse.kernel.transport.discovery``). ``linger`` is how
     long (seconds) the sender waits for more events of a burst before it sends a batch
-    (an event that finds the sender idle goes at once); a batch is at most
+    (an event that finds the sender idle goes at once, and so does a lone one that came
+    while a batch was on its way); a batch is at most
     ``max_batch`` events and ``max_batch_bytes`` bytes. Publish to a channel of
     your own publisher with ``sse.channel(name, publisher=pub)``.
     """

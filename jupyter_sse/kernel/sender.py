@@ -33,7 +33,8 @@ class Sender:
     """The one daemon thread that delivers a publisher's outbox through its transport.
 
     ``linger`` is how long (seconds) it waits for more events of a burst before it sends
-    a batch (an event that finds it idle goes at once); a batch is at most ``max_batch``
+    a batch (an event that finds it idle goes at once, and so does a lone one that came
+    while a batch was on its way); a batch is at most ``max_batch``
     events and ``max_batch_bytes`` bytes.
     """
 

@@ -170,6 +170,24 @@ def test_an_event_that_finds_the_sender_idle_goes_at_once(recorder: Recorder) ->
     assert [len(b) for b in recorder.batches] == [1, 5]
 
 
+def test_a_lone_event_that_came_during_a_send_goes_when_it_is_done(recorder: Recorder) -> None:
+    """A loop a little slower than a request's round trip now and then puts an event in
+    while a batch is on its way: it goes as soon as that batch is done, not after the
+    linger (here 60 s)."""
+    with Publisher(transport=recorder, linger=60.0) as pub:
+        recorder.gate.clear()
+        pub.publish("c", "metric", {"step": 0, "values": {"x": 0.0}})
+        assert recorder.entered.wait(5), "the first event waited for the linger"
+        pub.publish("c", "metric", {"step": 1, "values": {"x": 1.0}})
+        recorder.gate.set()
+        deadline = time.monotonic() + 5
+        while len(recorder.batches) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(recorder.batches) == 2, "the second event waited for the linger"
+        pub.flush()
+    assert [len(b) for b in recorder.batches] == [1, 1]
+
+
 def test_a_batch_stays_under_max_batch_bytes(recorder: Recorder) -> None:
     with Publisher(transport=recorder, linger=5.0, max_batch_bytes=300) as pub:
         for i in range(6):

@@ -211,7 +211,7 @@ async def open_reader(
 
     if sample:
         reader = make()
-        transport: asyncio.BaseTransport = StampedTransport(loop, sock, reader)
+        transport: asyncio.Transport | StampedTransport = StampedTransport(loop, sock, reader)
     else:
         transport, reader = await loop.create_connection(make, sock=sock)
     lines = [
@@ -220,7 +220,7 @@ async def open_reader(
         "Accept: text/event-stream",
         *(f"{k}: {v}" for k, v in {**target.headers, **(headers or {})}.items()),
     ]
-    transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())  # type: ignore[attr-defined]
+    transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
     try:
         await asyncio.wait_for(reader.headers_done, CONNECT_TIMEOUT)
     except BaseException:

@@ -126,11 +126,12 @@ class Outbox:
 
         An event that finds the sender waiting goes at once: the status of a quiet cell,
         or the metric of a loop slower than a request, is not held back. So does a lone
-        event that came while the last batch was being sent: at 100 events/s one event
-        in five or so lands in a request's round trip, and holding it for the linger put
-        ~10 ms on the p99 from call to page. ``BURST_EVENTS`` or more that came meanwhile
-        are a burst: it waits up to ``linger`` seconds for more, so that the burst costs
-        one request rather than one each. Called with the lock held.
+        event that came while the last batch was being sent: a loop a little slower
+        than a request's round trip puts one in now and then (at 100 events/s and a
+        ~2 ms round trip, about one in five), and holding it for the linger would delay
+        it by up to that long for no batch to speak of. ``BURST_EVENTS`` or more that
+        came meanwhile are a burst: it waits up to ``linger`` seconds for more, so that
+        the burst costs one request rather than one each. Called with the lock held.
         """
         events, cond = self.events, self.cond
         came = len(events)  # while the last batch was on its way

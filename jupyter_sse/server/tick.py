@@ -17,9 +17,9 @@ sweep reaches a viewer in one write.
   stream on its own, and the publisher held to ~200 events/s at 1,000 streams.
 - A lone burst is not held: two events a millisecond apart on an otherwise quiet server
   (a publisher catching up) go in two sweeps back to back. Holding the second for the
-  loop's turn would add a whole sweep's time to its latency (at 100 events/s and 1,000
-  streams, the p99 of one event per request went from ~8 to ~12 ms) and gain nothing:
-  no third request is coming to share it.
+  loop's turn would add a whole sweep's time to its latency and gain nothing: no third
+  request is coming to share it. (At 100 events/s and 1,000 streams, one event per
+  request: p99 10-17 ms with such sweeps held, 4-7 ms without; ``bench/README.md``.)
 - Order is untouched: a sweep flushes what was deferred in the order it was deferred,
   and a fan-out group's frames stay in one list until they are written.
 """

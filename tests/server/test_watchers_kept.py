@@ -29,6 +29,16 @@ steps = st.lists(
         ),
         st.tuples(st.just("remove"), st.integers(0, 7)),
         st.tuples(st.just("ask"), st.integers(0, len(CHANNELS) - 1)),
+        # The same on another server, whose entry this one then reads.
+        st.tuples(
+            st.just("elsewhere"),
+            st.integers(0, 3),
+            st.integers(0, len(PEOPLE) - 1),
+            st.integers(0, len(PATTERNS) - 1),
+            st.integers(-2, 5),
+        ),
+        st.tuples(st.just("gone elsewhere"), st.integers(0, 3)),
+        st.tuples(st.just("lost the others")),
     ),
     max_size=60,
 )
@@ -42,15 +52,23 @@ def worked_out(board: WatcherBoard, channel: str) -> dict[str, object]:
 @settings(deadline=None, max_examples=300)
 @given(steps, st.integers(1, 3))
 def test_kept_presence_is_what_everyone_says(plan: list[tuple[object, ...]], most: int) -> None:
-    board = WatcherBoard(max_watchers=most)
+    board, other = WatcherBoard(max_watchers=most), WatcherBoard(max_watchers=most)
     now = 1000.0
     for step in plan:
-        if step[0] == "add":
+        if step[0] in ("add", "elsewhere"):
             _, stream, person, patterns, dt = step
             now += float(dt)  # type: ignore[arg-type]
-            board.add(stream, PEOPLE[person], PATTERNS[patterns], now)  # type: ignore[index]
+            where = board if step[0] == "add" else other
+            where.add(stream, PEOPLE[person], PATTERNS[patterns], now)  # type: ignore[index]
+            if where is other:
+                board.set_remote(0, {"other": other.entry(0)})
         elif step[0] == "remove":
             board.remove(step[1])  # type: ignore[arg-type]
+        elif step[0] == "gone elsewhere":
+            other.remove(step[1])  # type: ignore[arg-type]
+            board.set_remote(0, {"other": other.entry(0)})
+        elif step[0] == "lost the others":
+            board.clear_remote()
         else:
             channel = CHANNELS[step[1]]  # type: ignore[index]
             assert json.loads(board.presence_json(channel)) == worked_out(board, channel)

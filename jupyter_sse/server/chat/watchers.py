@@ -137,6 +137,9 @@ class WatcherBoard:
         self._people: dict[PersonKey, _Person] = {}
         self._streams: dict[Hashable, PersonKey] = {}
         self._remote: dict[int, dict[str, list[_Remote]]] = {}  # space -> server -> people
+        # Everyone listed by another server, in any space: asked on every stream that
+        # opens, so kept as a set when the entries are read rather than built per ask.
+        self._remote_keys: frozenset[PersonKey] = frozenset()
         self._shown: dict[str, _Shown] = {}  # channel -> its watchers, kept up to date
         self._latest = -math.inf  # the latest `since` of a stream yet
         self.dropped = 0  # people (or whole entries) read back that failed the check
@@ -172,7 +175,7 @@ class WatcherBoard:
         """Bring what is kept up to date with ``person``'s new stream (``patterns``),
         opened at ``since``, the latest time yet: whoever was shown keeps their place and
         time. ``before``: the patterns of their streams until now."""
-        if any(key in people for servers in self._remote.values() for people in _keys(servers)):
+        if key in self._remote_keys:
             self._shown.clear()  # they watch through another server too: work it out again
             return
         watcher = _watcher(person.author, since)
@@ -228,6 +231,9 @@ class WatcherBoard:
         parsed = {server: self._parse(text) for server, text in entries.items()}
         before = self._remote.get(space, {})
         self._remote[space] = {server: people for server, people in parsed.items() if people}
+        self._remote_keys = frozenset(
+            key for servers in self._remote.values() for people in _keys(servers) for key in people
+        )
         changed = _summary(before) != _summary(self._remote[space])
         if changed:
             self._shown.clear()
@@ -238,6 +244,7 @@ class WatcherBoard:
         anyone was listed."""
         had = any(self._remote.values())
         self._remote.clear()
+        self._remote_keys = frozenset()
         self._shown.clear()
         return had
 

@@ -232,7 +232,10 @@ class WatcherBoard:
         before = self._remote.get(space, {})
         self._remote[space] = {server: people for server, people in parsed.items() if people}
         self._remote_keys = frozenset(
-            key for servers in self._remote.values() for people in _keys(servers) for key in people
+            (r.author["kind"], r.author["name"])
+            for servers in self._remote.values()
+            for people in servers.values()
+            for r in people
         )
         changed = _summary(before) != _summary(self._remote[space])
         if changed:
@@ -311,10 +314,6 @@ class WatcherBoard:
     def count(self, channel: str) -> int:
         """How many people watch ``channel`` now, on every server."""
         return self._shown_of(channel).count
-
-
-def _keys(servers: dict[str, list[_Remote]]) -> Iterable[set[PersonKey]]:
-    return ({(r.author["kind"], r.author["name"]) for r in people} for people in servers.values())
 
 
 def _earliest(times: Iterable[float]) -> float | None:

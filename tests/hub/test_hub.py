@@ -268,8 +268,10 @@ def test_the_dashboard_takes_a_person_through_the_hub_login(hub: Hub, browser: B
         page.get_by_label("Username").fill("alice")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        # Back where they set out: the dashboard's first route, whose address the app
+        # writes as `sse/dashboard/` once it starts (as every dashboard test sees it).
         expect(page).to_have_url(
-            hub.server("alice") + "sse/dashboard?channel=login/run", timeout=UI_TIMEOUT
+            hub.server("alice") + "sse/dashboard/?channel=login/run", timeout=UI_TIMEOUT
         )
         expect(page.get_by_text("after signing in").first).to_be_visible(timeout=UI_TIMEOUT)
         page.screenshot(path=str(ARTIFACTS / "hub-dashboard-after-login.png"))

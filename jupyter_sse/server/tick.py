@@ -9,12 +9,17 @@ sweep reaches a viewer in one write.
 - Idle server: a sweep runs at the end of the tick its first frame was queued in, with
   no added delay.
 - A busy server (long sweeps, ``LONG_SWEEP`` or more: ~4 ms of ``send`` at 1,000
-  streams, each followed by new work within as long again, ``BUSY_SWEEPS`` times in a
-  row): the next sweep waits until the loop has had as long as the last sweep took, at
-  most ``max_delay``, for everything else. Requests read meanwhile add their events to
-  that next sweep. A publisher that sends one event per request and waits for each
-  answer would otherwise get one request in per sweep: each event swept to every
-  stream on its own, and the publisher held to ~200 events/s at 1,000 streams.
+  streams, each followed by new work within half as long again, ``BUSY_SWEEPS`` times
+  in a row: sweeps take two-thirds of the loop or more): the next sweep waits until the
+  loop has had ``HOLD_RATIO`` times as long as the last sweep took, at most
+  ``max_delay``, for everything else. Requests read meanwhile add their events to that
+  next sweep. A publisher that sends one event per request and waits for each answer
+  would otherwise get one request in per sweep: each event swept to every stream on its
+  own, and the publisher held to ~200 events/s at 1,000 streams.
+- A hold that gathered no second publish (``arrived``) ends the busy spell: nothing is
+  queueing behind the sweeps. Without this a steady 100 events/s could hold every
+  sweep: a held sweep ends later, so the next event comes soon after its end, which
+  looks like work queueing behind it.
 - A lone burst is not held: two events a millisecond apart on an otherwise quiet server
   (a publisher catching up) go in two sweeps back to back. Holding the second for the
   loop's turn would add a whole sweep's time to its latency and gain nothing: no third
@@ -34,9 +39,17 @@ from typing import Final, Protocol
 # a viewer more than the loop time it frees (epoll waits in whole milliseconds).
 LONG_SWEEP: Final = 0.001  # seconds
 DEFAULT_MAX_DELAY: Final = 0.010  # seconds; the default of SSEApp.max_write_delay
-# Long sweeps in a row, each followed by new work before the loop had as long as it
-# took, after which the next is held: a sustained load, not a lone burst.
+# Long sweeps in a row, each followed by new work before the loop had half as long as
+# it took, after which the next is held: a sustained load, not a lone burst. Half, not
+# as long: at 100 events/s and 1,000 streams a sweep can take 5 ms, and the next event
+# then came within a sweep's length of its end; holding it bought nothing but delay.
 BUSY_SWEEPS: Final = 2
+BUSY_GAP: Final = 0.5  # of the last sweep's length
+# How long a busy server's loop gets for requests between sweeps, in sweeps: sweeps then
+# take at most a third of its time. At one event per request and 1,000 streams (~4 ms
+# sweeps), a hold as long as the sweep let 620-730 events/s through and twice as long
+# 1,000/s (``bench/README.md``); every held event waits up to the hold more.
+HOLD_RATIO: Final = 2
 
 
 class Flushable(Protocol):
@@ -53,9 +66,12 @@ class Tick:
     """
 
     __slots__ = (
+        "_arrivals",
         "_busy",
+        "_carried",
         "_due",
         "_handle",
+        "_held",
         "_last_end",
         "_last_start",
         "_later",
@@ -72,6 +88,9 @@ class Tick:
         self._last_start = self._last_end = 0.0  # loop time of the last sweep
         self._running = False
         self._busy = 0  # long sweeps in a row followed by new work within their length
+        self._held = False  # the next (or running) sweep was held
+        self._arrivals = 0  # publishes since the last sweep began
+        self._carried = 0  # publishes the last sweep carried
         self.sweeps = 0  # sweeps run so far
 
     def defer(self, item: Flushable) -> None:
@@ -85,6 +104,11 @@ class Tick:
         if self._handle is None:
             self._schedule()
 
+    def arrived(self) -> None:
+        """One publish's events went to the fan-outs (a request's, or a message from
+        Redis): a held sweep that carries two or more of them was worth holding."""
+        self._arrivals += 1
+
     def later(self, item: Flushable) -> None:
         """Flush ``item`` in the sweep after the one running (what is left of a group's
         frames past the bytes one sweep writes to a stream). Outside a sweep: ``defer``."""
@@ -92,6 +116,11 @@ class Tick:
             self._later.append(item)
         else:
             self.defer(item)
+
+    @property
+    def carried(self) -> int:
+        """Publishes (``arrived``) that the last sweep carried."""
+        return self._carried
 
     @property
     def due_at(self) -> float | None:
@@ -105,20 +134,25 @@ class Tick:
         # A fresh context: the callback must not keep the publishing request alive.
         context = contextvars.Context()
         took = self._last_end - self._last_start
-        when = self._last_end + min(took, self._max_delay)
-        # Work that comes back before the loop had as long as the last sweep took: one
-        # more in a row; a quiet spell starts the count again.
-        self._busy = self._busy + 1 if took >= LONG_SWEEP and loop.time() < when else 0
-        if self._busy < BUSY_SWEEPS:
-            self._handle = loop.call_soon(self._run, context=context)
-        else:
+        if self._held and self._carried < 2:
+            self._busy = 0  # the hold gathered nothing: no load is queueing
+        # Work that comes back before the loop had half as long as the last sweep took:
+        # one more in a row; a quiet spell starts the count again.
+        busy = took >= LONG_SWEEP and loop.time() < self._last_end + BUSY_GAP * took
+        self._busy = self._busy + 1 if busy else 0
+        self._held = self._busy >= BUSY_SWEEPS and self._max_delay > 0
+        if self._held:
+            when = self._last_end + min(HOLD_RATIO * took, self._max_delay)
             self._handle = loop.call_at(when, self._run, context=context)
+        else:
+            self._handle = loop.call_soon(self._run, context=context)
 
     def _run(self) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         self._running = True
         self.sweeps += 1
+        self._carried, self._arrivals = self._arrivals, 0
         # A group's flush may leave frames queued on a busy stream, which defers that
         # stream in turn: it is flushed in this same sweep, after the groups.
         try:

@@ -15,6 +15,7 @@ import pytest
 from traitlets import TraitError
 
 from jupyter_sse.server.app import SSEApp
+from jupyter_sse.server.broker.memory import MemoryBroker
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
 from jupyter_sse.server.tick import BUSY_SWEEPS, Tick
 from tests.support.server import Server, wait_for
@@ -126,6 +127,18 @@ async def test_a_lone_burst_after_a_long_sweep_is_not_held() -> None:
     assert b.swept == [2]
 
 
+async def test_a_steady_trickle_is_not_held() -> None:
+    """Events that come a little sooner after each long sweep than it took (100
+    events/s with 5 ms sweeps): the loop is mostly free; none of them is held."""
+    tick = Tick(max_delay=60.0)
+    for step in range(1, 5):
+        item = Item(tick, f"e{step}", takes=LONG)
+        tick.defer(item)
+        assert tick.due_at is None
+        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+        await asyncio.sleep(0.7 * LONG)
+
+
 async def test_a_held_sweep_waits_at_most_the_bound() -> None:
     loop = asyncio.get_running_loop()
     tick = Tick(max_delay=0.01)
@@ -148,6 +161,66 @@ async def test_after_the_hold_the_server_is_idle_again() -> None:
     assert tick.due_at is None
     await asyncio.sleep(0)
     assert item.swept == [BUSY_SWEEPS + 1]
+
+
+async def test_a_held_sweep_leaves_the_loop_longer_than_a_sweep() -> None:
+    """Under a sustained load the loop gets ``HOLD_RATIO`` sweeps' time for requests
+    between sweeps, so that enough of them share each sweep to keep up."""
+    loop = asyncio.get_running_loop()
+    tick = Tick(max_delay=60.0)
+    await busy_server(tick)  # the last sweep took LONG, and ended just now
+    deferred = loop.time()
+    tick.defer(Item(tick, "b"))
+    due = tick.due_at
+    assert due is not None
+    # Due about two sweeps' length from now; a hold of one sweep's length: about one.
+    assert due - deferred > 1.5 * LONG
+
+
+async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
+    """A steady trickle (one publish per held sweep) must not keep every sweep held: a
+    held sweep ends later, so the next event comes soon after its end, which looks like
+    load queueing behind the sweeps."""
+    tick = Tick(max_delay=60.0)
+    await busy_server(tick)
+    after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    tick.arrived()  # the one publish the held sweep carries
+    tick.defer(Step(tick, lambda: after.set_result(None)))
+    assert tick.due_at is not None
+    await after
+    assert tick.carried == 1
+    tick.arrived()
+    nxt = Item(tick, "next")
+    tick.defer(nxt)  # right after a long sweep, but the hold gathered nothing
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert nxt.swept == [BUSY_SWEEPS + 2]
+
+
+async def test_a_hold_that_gathered_publishes_keeps_holding() -> None:
+    tick = Tick(max_delay=60.0)
+    await busy_server(tick)
+    after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    tick.arrived()
+    tick.defer(Step(tick, lambda: after.set_result(None)))
+    await asyncio.sleep(0)
+    tick.arrived()  # a second request read while the sweep was held
+    await after
+    assert tick.carried == 2
+    tick.defer(Item(tick, "next"))
+    assert tick.due_at is not None
+
+
+async def test_a_publish_is_one_arrival_however_many_events() -> None:
+    tick = Tick()
+    broker = MemoryBroker(tick=tick)
+    events = [{"channel": "c", "type": "log", "data": {"text": str(i)}} for i in range(5)]
+    await broker.publish(events)  # type: ignore[arg-type]
+    await broker.publish(events[:1])  # type: ignore[arg-type]
+    tick.defer(Item(tick, "sweep"))
+    await asyncio.sleep(0)
+    assert tick.carried == 2
+    await broker.close()
 
 
 async def test_zero_bound_never_holds() -> None:

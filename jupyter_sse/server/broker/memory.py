@@ -108,7 +108,8 @@ class MemoryBroker:
         # By last activity, idle longest first: what eviction and expiry look at.
         self._channels: OrderedDict[str, _Channel] = OrderedDict()
         self._names: list[str] | None = []  # sorted, for scoped lookups; None: rebuild
-        self._router = Router(tick or Tick())
+        self._tick = tick or Tick()
+        self._router = Router(self._tick)
         self._dedupe: OrderedDict[str, str] = OrderedDict()
         self._expiry: asyncio.Task[None] | None = None
 
@@ -188,6 +189,7 @@ class MemoryBroker:
                         dedupe.popitem(last=False)
                 ids.append(cursor)
         finally:
+            self._tick.arrived()
             # Trimmed once per batch (even one cut short): nothing can read the history
             # before this returns, so trimming after each event was work for nobody.
             for touched_name, touched_ch in touched.items():

@@ -124,7 +124,8 @@ class RedisBroker:
             url, self.keys, snapshot_bytes=snapshot_bytes, chat_messages=chat_messages
         )
         self._presence = presence
-        self._router = Router(tick or Tick())
+        self._tick = tick or Tick()
+        self._router = Router(self._tick)
         self._clients: dict[Subscriber, _Client] = {}
         # The clients not (yet) in a fan-out group: loading their first frames, or live
         # with a floor the reader has not reached. Each frame is checked against each.
@@ -330,6 +331,7 @@ class RedisBroker:
             channel = self.keys.channel_of(message["channel"])
             if channel is None:
                 continue
+            self._tick.arrived()  # one publisher's batch
             for frame in live_frames(message["data"]):
                 # Nothing read back from Redis reaches a viewer unchecked: anything that
                 # may PUBLISH here could have written this.

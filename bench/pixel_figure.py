@@ -41,17 +41,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = Path(os.environ.get("JUPYTER_SSE_CHROMIUM", "/usr/bin/chromium"))
-# Headless, and nothing that reaches for the network (this machine has only loopback).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The flags every browser test starts Chromium with (the file says why each).
+CHROMIUM_ARGS: list[str] = json.loads(
+    (Path(__file__).resolve().parents[1] / "scripts" / "chromium-args.json").read_text()
+)["args"]
 START_TIMEOUT = 120.0  # seconds: a cold JupyterLab start on a busy 2-core machine
 UI_TIMEOUT_MS = 90_000
 # A 60 Hz display cannot show two steps sent closer together than one frame one after

@@ -11,7 +11,7 @@
 //
 // Exits 1 when a target is missed, 2 when a scenario could not run.
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -34,16 +34,10 @@ const SCENARIOS = {
 const TARGET_WORK_P95_MS = 16;
 const TARGETED = new Set(["events", "chart", "chart-1m"]);
 
-const CHROMIUM_ARGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
+// The flags every browser test starts Chromium with (the file says why each).
+const CHROMIUM_ARGS = JSON.parse(
+	await readFile(new URL("../../scripts/chromium-args.json", import.meta.url), "utf8"),
+).args;
 
 const { values: args } = parseArgs({
 	options: {

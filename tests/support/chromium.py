@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("JUPYTER_SSE_CHROMIUM", "/usr/bin/chromium"))
-# Headless as root, and nothing that reaches for the network: this machine has none
-# beyond loopback, and background requests only slow the start down.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# One list for the tests and both benches (the file says why each flag).
+CHROMIUM_ARGS: list[str] = json.loads((ROOT / "scripts" / "chromium-args.json").read_text())["args"]
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def executable() -> str:

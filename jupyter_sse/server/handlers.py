@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.base.call_context import CallContext
 from tornado import web
 from tornado.http1connection import HTTP1Connection
 from tornado.iostream import StreamClosedError
@@ -129,6 +130,12 @@ class StreamHandler(SSEHandler):
         connections.add(conn)
         COUNTS.resumes += cursor is not None
         broker = self.services.broker
+        # The timers the subscription starts keep a copy of this context until they are
+        # due (a Redis command's timeout timer, even once cancelled), and jupyter_server
+        # keeps the handler in it: a wave of viewers held a wave of requests that long.
+        # The subscription itself must start now, not in a task of its own: the client
+        # has its headers, and what is published next must reach it as events.
+        CallContext.set(CallContext.JUPYTER_HANDLER, None)
         try:
             await broker.subscribe(conn, cursor)
         except BaseException:

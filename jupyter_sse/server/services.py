@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol
@@ -98,7 +99,10 @@ class Services:
         some hosts (test servers, embedding apps) never run the start hook.
         """
         if self._started is None:
-            self._started = asyncio.ensure_future(self._start())
+            # In a context of its own: started by a request, its tasks (the heartbeat,
+            # the broker's) would keep that request's context, handler and all, for the
+            # life of the server.
+            self._started = asyncio.create_task(self._start(), context=contextvars.Context())
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:

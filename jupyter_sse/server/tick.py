@@ -47,7 +47,7 @@ BUSY_SWEEPS: Final = 2
 BUSY_GAP: Final = 0.5  # of the last sweep's length
 # How long a busy server's loop gets for requests between sweeps, in sweeps: sweeps then
 # take at most a third of its time. At one event per request and 1,000 streams (~4 ms
-# sweeps), a hold as long as the sweep let 620-730 events/s through and twice as long
+# sweeps), a hold as long as the sweep let 580-730 events/s through and twice as long
 # 1,000/s (``bench/README.md``); every held event waits up to the hold more.
 HOLD_RATIO: Final = 2
 
@@ -87,7 +87,7 @@ class Tick:
         self._handle: asyncio.Handle | None = None  # the next sweep, once scheduled
         self._last_start = self._last_end = 0.0  # loop time of the last sweep
         self._running = False
-        self._busy = 0  # long sweeps in a row followed by new work within their length
+        self._busy = 0  # long sweeps in a row followed by new work within half their length
         self._held = False  # the next (or running) sweep was held
         self._arrivals = 0  # publishes since the last sweep began
         self._carried = 0  # publishes the last sweep carried

@@ -22,6 +22,7 @@ import { benchConfig } from "./vite.config.mjs";
 
 const SCENARIOS = {
 	idle: "LiveView, 2 channels, no events (the machine's floor)",
+	sparse: "LiveView, 1 channel, 10 metric points/s (each its own frame)",
 	events: "LiveView, 2 channels, 10,000 events/s mixed",
 	chart: "LiveView, 100k metric points + 1,000 points/s",
 	"chart-1m": "LiveView, 1M metric points (downsampled) + 1,000 points/s",

@@ -219,6 +219,22 @@ async function run(): Promise<BenchResult> {
 		return { scenario, events, points: chartPoints(), ...report(frames) };
 	}
 
+	if (scenario === "sparse") {
+		// What the kernel-to-pixel figure's page draws (bench/pixel_figure.py): each event
+		// is a frame's work of its own, so its cost is that frame's, not an average.
+		const channel = "bench/sparse";
+		const source = await liveView([channel]);
+		source.emit("snapshot", snapshot(channel));
+		await sleep(warmupMs);
+		const producer = startProducer(source, { kind: "metric", perSecond: 10, channel, fromStep: 0 });
+		const start = source.delivered;
+		const frames = await measureFrames(seconds * 1000);
+		const events = source.delivered - start;
+		producer.terminate();
+		await sleep(50);
+		return { scenario, events, points: chartPoints(), ...report(frames) };
+	}
+
 	if (scenario.startsWith("engine-")) {
 		const feed = new ChartFeed(scenario.slice("engine-".length) as Engine);
 		feed.append(100000);

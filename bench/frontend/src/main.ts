@@ -86,6 +86,20 @@ function startProducer(source: FakeEventSource, command: ProducerCommand): Worke
 	return worker;
 }
 
+/** The run's frames, measured while `command` streams into `source` (then stopped). */
+async function measureWhile(
+	source: FakeEventSource,
+	command: ProducerCommand,
+): Promise<BenchResult> {
+	const producer = startProducer(source, command);
+	const start = source.delivered;
+	const frames = await measureFrames(seconds * 1000);
+	const events = source.delivered - start;
+	producer.terminate();
+	await sleep(50);
+	return { scenario, events, points: chartPoints(), ...report(frames) };
+}
+
 /** A LiveView fed by a real LiveClient (SseClient + Feed) over a fake EventSource. */
 async function liveView(patterns: string[]): Promise<FakeEventSource> {
 	let source: FakeEventSource | null = null;
@@ -205,18 +219,7 @@ async function run(): Promise<BenchResult> {
 			60000,
 		);
 		await sleep(warmupMs);
-		const producer = startProducer(source, {
-			kind: "metric",
-			perSecond: 1000,
-			channel,
-			fromStep: history,
-		});
-		const start = source.delivered;
-		const frames = await measureFrames(seconds * 1000);
-		const events = source.delivered - start;
-		producer.terminate();
-		await sleep(50);
-		return { scenario, events, points: chartPoints(), ...report(frames) };
+		return measureWhile(source, { kind: "metric", perSecond: 1000, channel, fromStep: history });
 	}
 
 	if (scenario === "sparse") {
@@ -226,13 +229,7 @@ async function run(): Promise<BenchResult> {
 		const source = await liveView([channel]);
 		source.emit("snapshot", snapshot(channel));
 		await sleep(warmupMs);
-		const producer = startProducer(source, { kind: "metric", perSecond: 10, channel, fromStep: 0 });
-		const start = source.delivered;
-		const frames = await measureFrames(seconds * 1000);
-		const events = source.delivered - start;
-		producer.terminate();
-		await sleep(50);
-		return { scenario, events, points: chartPoints(), ...report(frames) };
+		return measureWhile(source, { kind: "metric", perSecond: 10, channel, fromStep: 0 });
 	}
 
 	if (scenario.startsWith("engine-")) {

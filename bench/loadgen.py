@@ -28,7 +28,7 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -413,14 +413,7 @@ class Publisher:
         assert self._reader is not None
         head = await asyncio.wait_for(self._reader.readuntil(b"\r\n\r\n"), 30)
         status = int(head.split(b" ", 2)[1])
-        length = 0
-        chunked = False
-        for line in head.split(b"\r\n"):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-            elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
+        length, chunked = body_framing(head.split(b"\r\n"))
         if chunked:
             body = b""
             for _ in range(10_000):
@@ -505,16 +498,13 @@ class BlockingPublisher:
         )
         self._sock.sendall(request_head(target, self.channel, len(body)) + body)
         status = int(self._answers.readline().split(b" ", 2)[1])
-        length, chunked = 0, False
+        lines: list[bytes] = []
         for _ in range(100):  # header lines
             line = self._answers.readline()
             if line in (b"\r\n", b""):
                 break
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-            elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
+            lines.append(line)
+        length, chunked = body_framing(lines)
         if chunked:
             for _ in range(10_000):
                 size = int(self._answers.readline().strip().split(b";")[0], 16)
@@ -525,6 +515,18 @@ class BlockingPublisher:
             self._answers.read(length)
         if status not in (200, 201, 202):
             raise RuntimeError(f"{target.name}: publish answered {status}")
+
+
+def body_framing(header_lines: Iterable[bytes]) -> tuple[int, bool]:
+    """(Content-Length, chunked) of an answer, from its header lines."""
+    length, chunked = 0, False
+    for line in header_lines:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+        elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    return length, chunked
 
 
 def request_head(target: Target, channel: str, length: int) -> bytes:

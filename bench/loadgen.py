@@ -381,11 +381,7 @@ class Publisher:
         target = self.target
         if one:
             (event,) = events
-            bodies = [
-                target.publish_body(self.channel, events)
-                if target.publish_body
-                else json.dumps(event).encode()
-            ]
+            bodies = [one_event_body(target, self.channel, event)]
         elif target.batch_publish:
             bodies = [
                 target.publish_body(self.channel, events)
@@ -491,11 +487,7 @@ class BlockingPublisher:
         event = {"channel": self.channel, "type": "tick", "data": data}
         self.sent += 1
         target = self.target
-        body = (
-            target.publish_body(self.channel, [event])
-            if target.publish_body
-            else json.dumps(event).encode()
-        )
+        body = one_event_body(target, self.channel, event)
         self._sock.sendall(request_head(target, self.channel, len(body)) + body)
         status = int(self._answers.readline().split(b" ", 2)[1])
         lines: list[bytes] = []
@@ -527,6 +519,14 @@ def body_framing(header_lines: Iterable[bytes]) -> tuple[int, bool]:
         elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
     return length, chunked
+
+
+def one_event_body(target: Target, channel: str, event: dict[str, Any]) -> bytes:
+    """The body of a request that publishes ``event`` alone: the peer's own framing, or
+    the event as one JSON object."""
+    if target.publish_body:
+        return target.publish_body(channel, [event])
+    return json.dumps(event).encode()
 
 
 def request_head(target: Target, channel: str, length: int) -> bytes:

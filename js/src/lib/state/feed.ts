@@ -1,13 +1,14 @@
 import type { Envelope, EnvelopeSink } from "$lib/sse";
 import { ChannelStore } from "./channel-store.svelte.js";
-import { FrameBatcher, type FrameScheduler, nextFrame } from "./frame-batcher.js";
+import { FrameBatcher, type FrameScheduler, soonWhenSparse } from "./frame-batcher.js";
 
 export type Listener = (envelope: Envelope) => void;
 
 /**
- * Where a client's envelopes go (its `EnvelopeSink`): queued, then once per frame routed
- * to the stores whose pattern matches and to the listeners of their type. It creates
- * the stores, one per pattern, and drops one when the stream no longer carries it.
+ * Where a client's envelopes go (its `EnvelopeSink`): queued, then once per frame (at the
+ * end of their task, in a sparse stream: `soonWhenSparse`) routed to the stores whose
+ * pattern matches and to the listeners of their type. It creates the stores, one per
+ * pattern, and drops one when the stream no longer carries it.
  */
 export class Feed implements EnvelopeSink {
 	readonly #stores = new Map<string, ChannelStore>();
@@ -16,7 +17,7 @@ export class Feed implements EnvelopeSink {
 	readonly #onApplied: (() => void) | undefined;
 
 	/** `onApplied` runs after each batch was applied. */
-	constructor(schedule: FrameScheduler = nextFrame, onApplied?: () => void) {
+	constructor(schedule: FrameScheduler = soonWhenSparse(), onApplied?: () => void) {
 		this.#batcher = new FrameBatcher((batch) => this.#apply(batch), schedule);
 		this.#onApplied = onApplied;
 	}
@@ -43,7 +44,7 @@ export class Feed implements EnvelopeSink {
 		return () => listeners.delete(listener);
 	}
 
-	/** Queues `envelope` for the next frame. */
+	/** Queues `envelope` for the next flush. */
 	receive(envelope: Envelope): void {
 		this.#batcher.push(envelope);
 	}

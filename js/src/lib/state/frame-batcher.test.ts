@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FrameBatcher, nextFrame } from "./frame-batcher.js";
+import { FRAME_MS, FrameBatcher, nextFrame, soonWhenSparse } from "./frame-batcher.js";
 
 describe("FrameBatcher", () => {
 	it("applies everything pushed before a frame as one batch", () => {
@@ -54,5 +54,69 @@ describe("nextFrame", () => {
 		nextFrame(run)();
 		vi.advanceTimersByTime(1000);
 		expect(run).not.toHaveBeenCalled();
+	});
+});
+
+describe("soonWhenSparse", () => {
+	/** A scheduler over a hand-set clock and hand-cranked frames. */
+	function setup() {
+		let clock = 0;
+		const frames: (() => void)[] = [];
+		const schedule = soonWhenSparse(
+			(run) => {
+				frames.push(run);
+				return () => undefined;
+			},
+			() => clock,
+		);
+		const apply = vi.fn();
+		const batcher = new FrameBatcher<number>(apply, schedule);
+		return { batcher, apply, frames, at: (ms: number) => (clock = ms) };
+	}
+
+	it("applies an event of a sparse stream at the end of its task, with the task's others", async () => {
+		const { batcher, apply, frames, at } = setup();
+		at(1000);
+		batcher.push(1);
+		batcher.push(2);
+		expect(apply).not.toHaveBeenCalled();
+		await Promise.resolve();
+		expect(apply.mock.calls).toEqual([[[1, 2]]]);
+		at(1000 + Math.ceil(FRAME_MS));
+		batcher.push(3);
+		await Promise.resolve();
+		expect(apply.mock.calls).toEqual([[[1, 2]], [[3]]]);
+		expect(frames).toHaveLength(0);
+	});
+
+	it("leaves events closer together than a frame to the next frame, one batch", async () => {
+		const { batcher, apply, frames, at } = setup();
+		at(1000);
+		batcher.push(1);
+		await Promise.resolve();
+		at(1005);
+		batcher.push(2);
+		at(1010);
+		batcher.push(3);
+		await Promise.resolve();
+		expect(apply).toHaveBeenCalledTimes(1);
+		expect(frames).toHaveLength(1);
+		at(1016);
+		frames[0]?.();
+		expect(apply.mock.calls[1]).toEqual([[2, 3]]);
+		// A frame counts as a flush: the next event within a frame of it waits too.
+		at(1020);
+		batcher.push(4);
+		await Promise.resolve();
+		expect(apply).toHaveBeenCalledTimes(2);
+		expect(frames).toHaveLength(2);
+	});
+
+	it("applies nothing that was cleared before the task ended", async () => {
+		const { batcher, apply } = setup();
+		batcher.push(1);
+		batcher.clear();
+		await Promise.resolve();
+		expect(apply).not.toHaveBeenCalled();
 	});
 });

@@ -3,6 +3,8 @@
  *
  * A busy training loop can publish thousands of events a second; applying each one
  * as it arrives would re-render the widget thousands of times and freeze the page.
+ * An event of a sparse stream is applied in the task that brought it instead
+ * (`soonWhenSparse`): the next frame then only paints it.
  */
 
 /** Runs `flush` once, soon; returns a function that cancels it. */
@@ -33,6 +35,43 @@ export const nextFrame: FrameScheduler = (flush) => {
 	return cancel;
 };
 
+/** One frame of a 60 Hz display, the commonest rate: the spacing of a "sparse" stream. */
+export const FRAME_MS = 1000 / 60;
+
+/**
+ * At the end of the current task when the last flush was a frame or more ago, else
+ * `frame` (the next animation frame). A new scheduler per batcher: it keeps the time
+ * of that batcher's last flush.
+ *
+ * Applied in an animation frame, an event's update (the stores, Svelte's effects, a
+ * chart's draw: ~1-2 ms in JupyterLab) ran between the display's tick and the paint,
+ * and each point was shown that much later than a widget that writes the DOM as its
+ * message comes (ipywidgets). Applied in its own task, the update is done before the
+ * tick. Events closer together than a frame still share one flush per frame: at most
+ * one flush a frame runs early, so a dense stream costs what it did.
+ */
+export function soonWhenSparse(
+	frame: FrameScheduler = nextFrame,
+	now: () => number = () => performance.now(),
+): FrameScheduler {
+	let last = Number.NEGATIVE_INFINITY;
+	return (flush) => {
+		const run = (): void => {
+			last = now();
+			flush();
+		};
+		if (now() - last < FRAME_MS) return frame(run);
+		// A microtask, not a call: the events that came in the same task join the batch.
+		let pending = true;
+		queueMicrotask(() => {
+			if (pending) run();
+		});
+		return () => {
+			pending = false;
+		};
+	};
+}
+
 /** Buffers items and hands them to `apply` in one batch per scheduled frame. */
 export class FrameBatcher<T> {
 	#items: T[] = [];
@@ -40,7 +79,7 @@ export class FrameBatcher<T> {
 	readonly #apply: (batch: T[]) => void;
 	readonly #schedule: FrameScheduler;
 
-	constructor(apply: (batch: T[]) => void, schedule: FrameScheduler = nextFrame) {
+	constructor(apply: (batch: T[]) => void, schedule: FrameScheduler = soonWhenSparse()) {
 		this.#apply = apply;
 		this.#schedule = schedule;
 	}

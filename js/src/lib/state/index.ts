@@ -20,7 +20,13 @@ export type {
 	Toast,
 } from "./entries.js";
 export { Feed, type Listener } from "./feed.js";
-export { FrameBatcher, type FrameScheduler, nextFrame } from "./frame-batcher.js";
+export {
+	FRAME_MS,
+	FrameBatcher,
+	type FrameScheduler,
+	nextFrame,
+	soonWhenSparse,
+} from "./frame-batcher.js";
 export { LiveClient, type LiveClientOptions, type Registration } from "./live-client.js";
 export { type JoinedRuns, joinRuns, metricLines, type RunLine } from "./metric-join.js";
 export {

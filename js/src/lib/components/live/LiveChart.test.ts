@@ -63,10 +63,14 @@ describe("LiveChart", () => {
 				flushSync();
 			};
 			add(3, 0.5);
-			// The point at once; its text in the next animation frame (`leading`).
+			// The point at once; its text a frame after the one that shows it (`leading`).
 			expect(chart.dataset.points).toBe("4");
 			expect(text()).toBe("loss 0.3333 at step 2");
-			await vi.advanceTimersByTimeAsync(20);
+			vi.advanceTimersToNextFrame();
+			flushSync();
+			expect(text()).toBe("loss 0.3333 at step 2");
+			vi.advanceTimersToNextFrame();
+			flushSync();
 			expect(text()).toBe("loss 0.5 at step 3");
 			add(4, 0.25);
 			expect(chart.dataset.points).toBe("5");

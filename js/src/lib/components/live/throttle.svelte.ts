@@ -21,10 +21,10 @@ export interface Throttled<T> {
 
 export interface ThrottleOptions {
 	/**
-	 * A change after a quiet interval is applied at once (`"now"`, the default), or in
-	 * the next animation frame (`"frame"`): for text beside a chart, whose draw follows
-	 * in the frame of the change. Written first, the text made that frame work out the
-	 * page's style and layout before the point could show: in JupyterLab the draw's
+	 * A change after a quiet interval is applied at once (`"now"`, the default), or a
+	 * frame after the one that shows it (`"frame"`): for text beside a chart, whose draw
+	 * follows the change in the same task. Written with the point, the text made the
+	 * point's frame work out the page's style and layout first: in JupyterLab the draw's
 	 * first `fillText` waited ~1 ms for it (measured), and the point's frame came ~3 ms
 	 * later at p50. A frame later, the text follows the point unseen.
 	 */
@@ -69,7 +69,9 @@ export function throttled<T>(
 		const wait = last + intervalMs * (0.75 + Math.random() / 2) - performance.now();
 		if (wait <= 0) {
 			if (leading === "now") apply();
-			else frame = requestAnimationFrame(apply);
+			// The next frame shows the change (made in an animation frame's callback or in
+			// the task of its event); the text goes in the frame after it.
+			else frame = requestAnimationFrame(() => (frame = requestAnimationFrame(apply)));
 			return;
 		}
 		// Applied in an animation frame rather than in the timer's task: a DOM change

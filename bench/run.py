@@ -1,6 +1,6 @@
 """Run every benchmark against jupyter-sse and its peers, and print one table.
 
-    python bench/run.py                 # everything (about 22 minutes, 7 of them kernel to pixel)
+    python bench/run.py                 # everything (about 24 minutes, 8 of them kernel to pixel)
     python bench/run.py --quick         # small N, under 2 minutes
     python bench/run.py --only jupyter-sse --quick --json out.json
     python bench/run.py --profile prof/ # py-spy profiles of jupyter-sse, summarised

@@ -6,8 +6,9 @@
  * a frame after the last batch (`soonWhenSparse`); Svelte then writes the DOM in a
  * microtask. Drawing in a later animation frame cost a frame (~17 ms) between an event
  * and its point. Drawing in the middle of Svelte's DOM writes made each axis label's
- * `fillText` recalculate the page's style first. Queued here, every chart of the task draws in one
- * microtask after Svelte's: in the same task, with the style worked out once.
+ * `fillText` recalculate the page's style first. Queued here, every chart of the task
+ * draws in one microtask after Svelte's: in the same task, with the style worked out
+ * once.
  */
 
 const queued = new Set<() => void>();

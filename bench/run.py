@@ -515,13 +515,19 @@ def viewer_link(server: servers.Server, pattern: str) -> str:
 
 
 def many_possible(wanted: int) -> tuple[int, str]:
-    """How many streams this machine lets one process hold, and why not more."""
+    """How many streams every server of the figure may hold on this machine (one count
+    for all, so that their rows compare), and why not more."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard >= wanted + 1000:
+    nchan = servers.nchan_holds(servers.nchan_connections())
+    if (hard == resource.RLIM_INFINITY or hard >= wanted + 1000) and nchan > wanted:
         return wanted, ""
-    return (
-        max(0, hard - 1000),
-        f"the hard open-files limit here is {hard:,} per process (one descriptor per stream)",
+    # A thousand descriptors left for the process's own files, rounded down to a
+    # thousand streams.
+    n = max(0, (min(hard - 1000, nchan - 1)) // 1000 * 1000)
+    return n, (
+        f"the hard open-files limit here is {hard:,} per process (one descriptor per "
+        f"stream), and nchan holds {nchan:,} idle streams with as many connections (nginx "
+        f"closes idle ones once fewer than 1/16 are free): every server at {n:,}"
     )
 
 

@@ -56,9 +56,8 @@ UI_TIMEOUT_MS = 90_000
 # the other: a step superseded by one sent less than this after it counts as shown.
 FRAME_S = 1 / 60
 SETTLE_S = 5.0  # after the last call, how long the display may take to show the end
-VARIANTS = ("jupyter-sse", "ipywidgets", "tqdm")
-# The displays each variant is measured in, one run each: "lab" (the notebook's output)
-# and "dash" (the dashboard's channel page).
+# The variants, in the order they run, and the displays each is measured in, one run
+# each: "lab" (the notebook's output) and "dash" (the dashboard's channel page).
 DISPLAYS: dict[str, tuple[str, ...]] = {
     "jupyter-sse": ("lab", "dash"),
     "ipywidgets": ("lab",),
@@ -562,7 +561,7 @@ def measure(tmp: Path, rates: tuple[int, ...], events: dict[int, int]) -> dict[s
     home = tmp / "pixel"
     work = home / "notebooks"
     lab = start_lab(home)
-    results: dict[str, Any] = {v: {} for v in VARIANTS}
+    results: dict[str, Any] = {v: {} for v in DISPLAYS}
     try:
         write_notebook(lab.root / "pixel.ipynb")
         with sync_playwright() as playwright:
@@ -579,8 +578,8 @@ def measure(tmp: Path, rates: tuple[int, ...], events: dict[int, int]) -> dict[s
                 page.wait_for_selector(".jp-Notebook .jp-CodeCell")
                 page.wait_for_function(KERNEL_IDLE_JS)
                 for rate in rates:
-                    for variant in VARIANTS:
-                        for where in DISPLAYS[variant]:
+                    for variant, displays in DISPLAYS.items():
+                        for where in displays:
                             results[variant].setdefault(where, {})[rate] = run_variant(
                                 lab, page, dash_context, variant, where, rate, events[rate], work
                             )

@@ -425,6 +425,38 @@ class Publisher:
         return b"\r\nconnection: close" in head.lower()
 
 
+class Steady:
+    """A steady ``rate`` events/s for ``seconds``, in ticks of 10 ms: how many events are
+    due at each tick, and how long until the next. Both publishers of the latency figures
+    follow it, one awaiting between ticks, the other sleeping in a thread of its own."""
+
+    TICK = 0.01  # seconds
+
+    def __init__(self, rate: int, seconds: float) -> None:
+        self.rate = rate
+        self.seconds = seconds
+        self.t0 = time.perf_counter()
+
+    def ticks(self) -> range:
+        """The ticks of the run: the loop over them is bounded."""
+        return range(int(self.seconds / self.TICK) + 1)
+
+    def over(self) -> bool:
+        """The run's time is up: a slow publish answer must not stretch it."""
+        return time.perf_counter() - self.t0 > self.seconds
+
+    def due(self, sent: int) -> int:
+        """Events due now, ``sent`` of them sent so far."""
+        # Rounded, not floored: a tick that wakes a hair before its time (timers have
+        # millisecond grain) would otherwise send nothing, and the next tick two events
+        # back to back: a burst the steady rate has not.
+        return round(self.rate * (time.perf_counter() - self.t0)) - sent
+
+    def until_next(self, tick: int) -> float:
+        """Seconds from now to the tick after ``tick`` (0 or less: it is due)."""
+        return self.t0 + (tick + 1) * self.TICK - time.perf_counter()
+
+
 class BlockingPublisher:
     """One event per request, each answer awaited, from a thread of its own over a
     blocking socket: what ``curl`` in a loop or a client in another process does.
@@ -462,22 +494,18 @@ class BlockingPublisher:
             sys.setswitchinterval(switch)
 
     def _steady(self, rate: int, seconds: float, behind: Callable[[], bool]) -> bool:
-        tick = 0.01
-        t0 = time.perf_counter()
-        for i in range(int(seconds / tick) + 1):
-            if time.perf_counter() - t0 > seconds:
-                return False  # a slow answer must not stretch the run
+        steady = Steady(rate, seconds)
+        for i in steady.ticks():
+            if steady.over():
+                return False
             if behind():
                 return True
-            # Rounded, not floored: a tick that wakes a hair early would otherwise send
-            # nothing, and the next one two events back to back.
-            due = round(rate * (time.perf_counter() - t0)) - self.sent
-            for _ in range(due):  # bounded: `behind` stops the run 2 s of events behind
+            # Bounded: `behind` stops the run 2 s of events behind.
+            for _ in range(steady.due(self.sent)):
                 self.publish_one()
-                if time.perf_counter() - t0 > seconds:
+                if steady.over():
                     break
-            delay = t0 + (i + 1) * tick - time.perf_counter()
-            if delay > 0:
+            if (delay := steady.until_next(i)) > 0:
                 time.sleep(delay)
         return False
 

@@ -319,7 +319,6 @@ async def latency(
             cpu0 = sum(s.cpu() for s in servers_)
             own0 = time.process_time()
             t0 = time.perf_counter()
-            tick = 0.01
             overloaded = False
             if per_request:
                 blocking = loadgen.BlockingPublisher(servers_[0].target, channel)
@@ -335,22 +334,18 @@ async def latency(
                     blocking.close()
                 pub.sent = blocking.sent
             else:
-                for i in range(int(run_seconds / tick) + 1):
-                    if time.perf_counter() - t0 > run_seconds:
-                        break  # a slow publish answer must not stretch the run
+                steady = loadgen.Steady(rate, run_seconds)
+                for i in steady.ticks():
+                    if steady.over():
+                        break
                     if pub.sent - loadgen.delivered(readers) / len(readers) > 2 * rate:
                         # Two seconds of events behind: the server cannot keep this rate, and
                         # publishing on would only make the drain below take minutes.
                         overloaded = True
                         break
-                    # Rounded, not floored: a tick that wakes a hair before its time (the
-                    # loop's timers have millisecond grain) would otherwise send nothing, and
-                    # the next tick two events back to back: a burst the steady rate has not.
-                    due = round(rate * (time.perf_counter() - t0)) - pub.sent
-                    if due > 0:
+                    if (due := steady.due(pub.sent)) > 0:
                         await pub.publish(due)
-                    delay = t0 + (i + 1) * tick - time.perf_counter()
-                    if delay > 0:
+                    if (delay := steady.until_next(i)) > 0:
                         await asyncio.sleep(delay)
             sent_seconds = time.perf_counter() - t0
             await wait_delivered(readers, pub.sent * len(readers), limit=60.0)

@@ -513,17 +513,19 @@ def many_possible(wanted: int) -> tuple[int, str]:
     """How many streams every server of the figure may hold on this machine (one count
     for all, so that their rows compare), and why not more."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # A thousand descriptors left for the process's own files.
+    room = wanted if hard == resource.RLIM_INFINITY else hard - 1000
     nchan = servers.nchan_holds(servers.nchan_connections())
-    if (hard == resource.RLIM_INFINITY or hard >= wanted + 1000) and nchan > wanted:
+    if room >= wanted and nchan > wanted:
         return wanted, ""
-    # A thousand descriptors left for the process's own files, rounded down to a
-    # thousand streams.
-    n = max(0, (min(hard - 1000, nchan - 1)) // 1000 * 1000)
-    return n, (
-        f"the hard open-files limit here is {hard:,} per process (one descriptor per "
-        f"stream), and nchan holds {nchan:,} idle streams with as many connections (nginx "
-        f"closes idle ones once fewer than 1/16 are free): every server at {n:,}"
+    n = max(0, min(room, nchan - 1) // 1000 * 1000)  # rounded down to a thousand
+    files = f"the hard open-files limit here is {hard:,} per process (one descriptor per stream)"
+    held = (
+        f"nchan holds {nchan:,} idle streams with as many connections (nginx closes idle "
+        "ones once fewer than 1/16 are free)"
     )
+    why = held if room >= wanted else f"{files}, and {held}"
+    return n, f"{why}: every server at {n:,}"
 
 
 async def many_streams(server: servers.Server, n: int, plan: Plan) -> dict[str, Any]:

@@ -285,7 +285,12 @@ NCHAN_MAX_CONNECTIONS = 200_000
 def nchan_connections() -> int:
     """The ``worker_connections`` (and descriptors) nchan's worker gets here: nginx cannot
     raise its descriptor limit past the hard one it inherits."""
-    return min(NCHAN_MAX_CONNECTIONS, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return (
+        NCHAN_MAX_CONNECTIONS
+        if hard == resource.RLIM_INFINITY
+        else min(NCHAN_MAX_CONNECTIONS, hard)
+    )
 
 
 def nchan_holds(connections: int) -> int:

@@ -8,8 +8,12 @@ long anything took, only which sweep carried what.
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
+import struct
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import pytest
 from traitlets import TraitError
@@ -349,3 +353,99 @@ async def test_one_event_per_request_keeps_order_and_ids(server: Server) -> None
 def test_max_write_delay_may_not_be_negative() -> None:
     with pytest.raises(TraitError, match="max_write_delay"):
         SSEApp(max_write_delay=-1.0)
+
+
+# --- the publish route's answer and the sweep (memory broker: with Redis the events come
+# back over pub/sub, on their own schedule) ------------------------------------------------
+
+# Linux: a receive timestamp (struct timespec) with every recvmsg. Not every Python
+# names the constant.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+async def stamped_socket(server: Server, request_line: str, rest: str = "\r\n") -> socket.socket:
+    """A raw connection to ``server`` that stamps what arrives, with a request sent."""
+    url = urlsplit(server.base)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (url.hostname, url.port))
+    head = f"Host: {url.netloc}\r\nAuthorization: token {server.token}\r\n"
+    await loop.sock_sendall(sock, f"{request_line}\r\n{head}{rest}".encode())
+    return sock
+
+
+async def arrival_of(sock: socket.socket, marker: bytes, seen: bytearray) -> float:
+    """The kernel's arrival stamp (epoch seconds) of the bytes that brought ``marker``.
+
+    Polls the socket without registering it with the loop, so that nothing is read
+    before the test asks; bounded: fails after 5 s."""
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+        except BlockingIOError:
+            assert time.monotonic() < deadline, f"{marker!r} never came: {bytes(seen[-300:])!r}"
+            await asyncio.sleep(0.001)
+            continue
+        assert data, f"closed before {marker!r}"
+        seen += data
+        if marker in seen:
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    seconds, nanoseconds = struct.unpack("@ll", value[:16])
+                    stamp: float = seconds + nanoseconds / 1e9
+                    return stamp
+            raise AssertionError("the bytes came without an arrival stamp")
+
+
+async def publish_and_stamp(
+    server: Server, before: Callable[[], Awaitable[None]] | None = None
+) -> tuple[float, float]:
+    """Opens a raw stream of "order", publishes one metric to it with a raw request (after
+    ``before``), and returns when the event reached the stream and when the answer
+    reached the publisher, each stamped by the kernel on arrival: the order in which the
+    server wrote them."""
+    path = urlsplit(server.base).path
+    stream = await stamped_socket(server, f"GET {path}sse/stream?channel=order HTTP/1.1")
+    publisher: socket.socket | None = None
+    try:
+        seen = bytearray()
+        await arrival_of(stream, b"event: snapshot", seen)
+        await wait_for(lambda: server.app.presence.rounds > 0, what="the presence round")
+        if before is not None:
+            await before()
+        event = {"channel": "order", "type": "metric", "data": {"step": 1, "values": {"x": 1}}}
+        body = json.dumps(event)
+        publisher = await stamped_socket(
+            server,
+            f"POST {path}sse/publish HTTP/1.1",
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}",
+        )
+        answered = await arrival_of(publisher, b'"ids"', bytearray())
+        written = await arrival_of(stream, b'"type":"metric"', seen)
+        return written, answered
+    finally:
+        stream.close()
+        if publisher is not None:
+            publisher.close()
+
+
+@pytest.mark.parametrize("broker_kind", ["memory"])
+async def test_an_idle_server_writes_the_events_before_it_answers(server: Server) -> None:
+    """The publisher's answer waits for an idle server's sweep: the viewers get the event
+    first, and the publisher's wake-up does not compete with theirs."""
+    written, answered = await publish_and_stamp(server)
+    assert written < answered
+
+
+@pytest.mark.parametrize("broker_kind", ["memory"])
+async def test_a_busy_server_answers_without_waiting_for_a_held_sweep(server: Server) -> None:
+    """On a busy server the next sweep is held for requests to share; a publisher is not
+    kept waiting for it."""
+    tick = server.app.services.connections.tick
+    written, answered = await publish_and_stamp(server, lambda: busy_server(tick))
+    # The event went out in the held sweep, after the answer (the idle test above shows
+    # the other order when nothing is held).
+    assert answered < written

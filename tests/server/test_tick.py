@@ -8,6 +8,7 @@ long anything took, only which sweep carried what.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import struct
@@ -414,6 +415,12 @@ async def publish_and_stamp(
         seen = bytearray()
         await arrival_of(stream, b"event: snapshot", seen)
         await wait_for(lambda: server.app.presence.rounds > 0, what="the presence round")
+        # Whatever came meanwhile (the presence event) is read now: a later read that
+        # took it with the metric would carry its earlier stamp.
+        await asyncio.sleep(0.05)
+        with contextlib.suppress(BlockingIOError):
+            for _ in range(100):
+                seen += stream.recv(65536)
         if before is not None:
             await before()
         event = {"channel": "order", "type": "metric", "data": {"step": 1, "values": {"x": 1}}}

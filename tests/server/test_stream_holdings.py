@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
 
 import pytest
 from tornado.httputil import HTTPServerRequest
 from tornado.iostream import IOStream
 from tornado.web import RequestHandler
 
+from tests.support.raw_http import raw_stream, read_until
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import StreamReader
 from tests.support.viewers import mint, open_link
@@ -23,41 +21,6 @@ from tests.support.viewers import mint, open_link
 
 def metric(channel: str, step: int, size: int = 0) -> dict[str, object]:
     return {"channel": channel, "type": "tick", "data": {"step": step, "pad": "x" * size}}
-
-
-@asynccontextmanager
-async def raw_stream(
-    server: Server, channel: str, *, rcvbuf: int = 0
-) -> AsyncIterator[tuple[socket.socket, bytes]]:
-    """A stream read by hand: the socket and what came with the response headers."""
-    url = urlsplit(server.base)
-    sock = socket.socket()
-    if rcvbuf:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
-    try:
-        await loop.sock_connect(sock, (url.hostname, url.port))
-        request = (
-            f"GET {url.path}sse/stream?channel={channel} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-            f"Authorization: token {server.token}\r\n\r\n"
-        )
-        await loop.sock_sendall(sock, request.encode())
-        first = await loop.sock_recv(sock, 65536)
-        assert first.startswith(b"HTTP/1.1 200"), first[:200]
-        yield sock, first
-    finally:
-        sock.close()
-
-
-async def read_until(sock: socket.socket, got: bytes, marker: bytes, count: int) -> bytes:
-    """Read from ``sock`` until ``marker`` occurs ``count`` times in all it sent."""
-    loop = asyncio.get_running_loop()
-    while got.count(marker) < count:
-        data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 10)
-        assert data, "the server closed the stream"
-        got += data
-    return got
 
 
 async def test_an_open_stream_holds_no_request_handler_or_iostream(server: Server) -> None:

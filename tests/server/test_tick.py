@@ -23,6 +23,7 @@ from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.memory import MemoryBroker
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
 from jupyter_sse.server.tick import BUSY_SWEEPS, Tick
+from tests.support.raw_http import SO_TIMESTAMPNS, raw_request, raw_stream, read_until
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import Event, StreamReader
 
@@ -359,26 +360,10 @@ def test_max_write_delay_may_not_be_negative() -> None:
 # --- the publish route's answer and the sweep (memory broker: with Redis the events come
 # back over pub/sub, on their own schedule) ------------------------------------------------
 
-# Linux: a receive timestamp (struct timespec) with every recvmsg. Not every Python
-# names the constant.
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
-
-
-async def stamped_socket(server: Server, request_line: str, rest: str = "\r\n") -> socket.socket:
-    """A raw connection to ``server`` that stamps what arrives, with a request sent."""
-    url = urlsplit(server.base)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(sock, (url.hostname, url.port))
-    head = f"Host: {url.netloc}\r\nAuthorization: token {server.token}\r\n"
-    await loop.sock_sendall(sock, f"{request_line}\r\n{head}{rest}".encode())
-    return sock
-
 
 async def arrival_of(sock: socket.socket, marker: bytes, seen: bytearray) -> float:
-    """The kernel's arrival stamp (epoch seconds) of the bytes that brought ``marker``.
+    """The kernel's arrival stamp (epoch seconds) of the bytes that brought ``marker``
+    (``sock`` opened ``stamped``).
 
     Polls the socket without registering it with the loop, so that nothing is read
     before the test asks; bounded: fails after 5 s."""
@@ -408,16 +393,13 @@ async def publish_and_stamp(
     ``before``), and returns when the event reached the stream and when the answer
     reached the publisher, each stamped by the kernel on arrival: the order in which the
     server wrote them."""
-    path = urlsplit(server.base).path
-    stream = await stamped_socket(server, f"GET {path}sse/stream?channel=order HTTP/1.1")
-    publisher: socket.socket | None = None
-    try:
-        seen = bytearray()
-        await arrival_of(stream, b"event: snapshot", seen)
+    async with raw_stream(server, "order", stamped=True) as (stream, first):
+        got = await read_until(stream, first, b"event: snapshot", 1)
         await wait_for(lambda: server.app.presence.rounds > 0, what="the presence round")
         # Whatever came meanwhile (the presence event) is read now: a later read that
         # took it with the metric would carry its earlier stamp.
         await asyncio.sleep(0.05)
+        seen = bytearray(got)
         with contextlib.suppress(BlockingIOError):
             for _ in range(100):
                 seen += stream.recv(65536)
@@ -425,18 +407,18 @@ async def publish_and_stamp(
             await before()
         event = {"channel": "order", "type": "metric", "data": {"step": 1, "values": {"x": 1}}}
         body = json.dumps(event)
-        publisher = await stamped_socket(
+        publisher = await raw_request(
             server,
-            f"POST {path}sse/publish HTTP/1.1",
+            f"POST {urlsplit(server.base).path}sse/publish HTTP/1.1",
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}",
+            stamped=True,
         )
-        answered = await arrival_of(publisher, b'"ids"', bytearray())
+        try:
+            answered = await arrival_of(publisher, b'"ids"', bytearray())
+        finally:
+            publisher.close()
         written = await arrival_of(stream, b'"type":"metric"', seen)
         return written, answered
-    finally:
-        stream.close()
-        if publisher is not None:
-            publisher.close()
 
 
 @pytest.mark.parametrize("broker_kind", ["memory"])

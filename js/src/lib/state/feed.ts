@@ -1,6 +1,6 @@
 import type { Envelope, EnvelopeSink } from "$lib/sse";
 import { ChannelStore } from "./channel-store.svelte.js";
-import { FrameBatcher, type FrameScheduler, soonWhenSparse } from "./frame-batcher.js";
+import { FrameBatcher, type FrameScheduler } from "./frame-batcher.js";
 
 export type Listener = (envelope: Envelope) => void;
 
@@ -16,8 +16,11 @@ export class Feed implements EnvelopeSink {
 	readonly #batcher: FrameBatcher<Envelope>;
 	readonly #onApplied: (() => void) | undefined;
 
-	/** `onApplied` runs after each batch was applied. */
-	constructor(schedule: FrameScheduler = soonWhenSparse(), onApplied?: () => void) {
+	/**
+	 * `schedule`: when a batch is applied (the batcher's default, `soonWhenSparse`, when
+	 * left out); `onApplied` runs after each batch was applied.
+	 */
+	constructor(schedule?: FrameScheduler, onApplied?: () => void) {
 		this.#batcher = new FrameBatcher((batch) => this.#apply(batch), schedule);
 		this.#onApplied = onApplied;
 	}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from jupyter_sse.server import tokens
+from tests.support.raw_http import raw_request
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import StreamReader
 from tests.support.viewers import mint, open_link
@@ -382,19 +382,14 @@ async def test_a_slow_resume_over_a_long_history_stays_within_the_buffer(server:
     for _ in range(15):
         ids += await server.publish_ok(*[blob] * 100)  # 3 MB of history
     start = ids[0].rpartition("-")[0] + "-0"
-    url = urlsplit(server.base)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(sock, (url.hostname, url.port))
-    await loop.sock_sendall(
-        sock,
-        (
-            f"GET {url.path}sse/stream?channel=h HTTP/1.1\r\nHost: {url.netloc}\r\n"
-            f"Authorization: token {server.token}\r\nLast-Event-ID: {start}\r\n\r\n"
-        ).encode(),
+    path = urlsplit(server.base).path
+    sock = await raw_request(
+        server,
+        f"GET {path}sse/stream?channel=h HTTP/1.1",
+        f"Last-Event-ID: {start}\r\n\r\n",
+        rcvbuf=4096,
     )
+    loop = asyncio.get_running_loop()
     assert (await loop.sock_recv(sock, 1024)).startswith(b"HTTP/1.1 200")
     connections = server.app.services.connections
     await wait_for(lambda: len(connections) == 1, what="the stream to register")

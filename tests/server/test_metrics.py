@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ import pytest
 
 from jupyter_sse.server.metrics import close_label, frame_type, type_label
 from tests.support.metrics import delta, scrape
+from tests.support.raw_http import raw_request
 from tests.support.redis_server import RedisServer
 from tests.support.server import Server, wait_for
 
@@ -39,17 +39,9 @@ async def publish_as(server: Server, subject: str, events: list[dict[str, Any]])
 async def cut_a_slow_client(server: Server) -> int:
     """Open a stream that never reads and flood it until the server cuts it; the number
     of flood events published."""
-    url = urlsplit(server.base)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
+    path = urlsplit(server.base).path
+    sock = await raw_request(server, f"GET {path}sse/stream?channel=flood HTTP/1.1", rcvbuf=4096)
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(sock, (url.hostname, url.port))
-    request = (
-        f"GET {url.path}sse/stream?channel=flood HTTP/1.1\r\nHost: {url.netloc}\r\n"
-        f"Authorization: token {server.token}\r\n\r\n"
-    )
-    await loop.sock_sendall(sock, request.encode())
     assert (await loop.sock_recv(sock, 1024)).startswith(b"HTTP/1.1 200")
     connections = server.app.services.connections
     await wait_for(lambda: len(connections) == 1, what="the slow stream to register")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.raw_http import raw_request
 from tests.support.server import Server, wait_for
 
 LIMIT = 64 * 1024
@@ -15,19 +15,10 @@ LIMIT = 64 * 1024
 
 @pytest.mark.parametrize("sse_config", [{"client_buffer_bytes": LIMIT}])
 async def test_slow_client_is_cut_and_memory_stays_bounded(server: Server) -> None:
-    url = urlsplit(server.base)
-    sock = socket.socket()
+    path = urlsplit(server.base).path
     # A tiny receive window: the kernel buffers stop absorbing the backlog almost at once.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(sock, (url.hostname, url.port))
-    request = (
-        f"GET {url.path}sse/stream?channel=flood HTTP/1.1\r\nHost: {url.netloc}\r\n"
-        f"Authorization: token {server.token}\r\n\r\n"
-    )
-    await loop.sock_sendall(sock, request.encode())
-    first = await loop.sock_recv(sock, 1024)
+    sock = await raw_request(server, f"GET {path}sse/stream?channel=flood HTTP/1.1", rcvbuf=4096)
+    first = await asyncio.get_running_loop().sock_recv(sock, 1024)
     assert first.startswith(b"HTTP/1.1 200")
     connections = server.app.services.connections
     await wait_for(lambda: len(connections) == 1, what="the stream to register")

@@ -4,9 +4,9 @@
   and data dirs, token auth) and Debian's Chromium through Playwright. A notebook of
   two code cells is rewritten and run once per variant: the first displays the output,
   then, once the page watches it, the second calls the variant's update N times at a
-  steady rate, sleeping in between (the cell stays busy; at 10 calls/s each call is
+  steady rate, sleeping in between (the cell stays busy; each call is
   moved by a fraction of a frame, so that the calls meet the display's frames at every
-  phase: see ``spread``), and writes ``time.time()`` of every call to a file.
+  phase: see ``offset``), and writes ``time.time()`` of every call to a file.
 - The page keeps its own log: a MutationObserver on the output reads the step the
   display shows (our chart's ``data-points``, the width of ``FloatProgress``'s bar,
   tqdm's "i/N" text); a change is stamped with ``performance.timeOrigin +
@@ -74,8 +74,9 @@ DISPLAYS: dict[str, tuple[str, ...]] = {
 # that frame's tasks: a change a page makes in its own animation-frame callback (ours
 # applies a frame's events there) is stamped with the frame that draws it, and a change
 # made in any other task (ipywidgets applies each message as it comes) with the next
-# one. For where our time goes, the arrival of each `metric` event at the page is
-# recorded too (a listener on the page's own EventSource, added before the page's).
+# one. For where the time goes, the arrival of each step's message at the page is
+# recorded too: ours, a `metric` event (a listener on the page's own EventSource, added
+# before the page's); the peers', a comm message on the kernel's WebSocket (likewise).
 WATCH_JS = r"""
 (() => {
   const Native = window.EventSource;
@@ -88,6 +89,27 @@ WATCH_JS = r"""
         if (typeof step === "number" && !(step in arrivals)) {
           arrivals[step] = performance.timeOrigin + performance.now();
         }
+      });
+    }
+  };
+  // The peers' updates come over the kernel's WebSocket as comm messages that set a
+  // widget's value (FloatProgress's, and the bar inside tqdm's), value i + 1 for step
+  // i; the text of each small message is searched for it.
+  const NativeSocket = window.WebSocket;
+  const decoder = new TextDecoder();
+  const valueSet = /"method":\s*"update",\s*"state":\s*\{"value":\s*(\d+)(?:\.0)?\}/;
+  window.WebSocket = class extends NativeSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("message", (event) => {
+        const now = performance.timeOrigin + performance.now();
+        const data = event.data;
+        const size = typeof data === "string" ? data.length : data.byteLength;
+        if (size === undefined || size > 8192) return;
+        const text = typeof data === "string" ? data : decoder.decode(data);
+        const m = valueSet.exec(text);
+        const arrivals = window.__pixel.arrivals;
+        if (m && !(Number(m[1]) - 1 in arrivals)) arrivals[Number(m[1]) - 1] = now;
       });
     }
   };
@@ -183,28 +205,36 @@ UPDATE = {
     "tqdm": "pbar.update(1)",
 }
 FINISH = {"jupyter-sse": "sse.flush(30)", "ipywidgets": "", "tqdm": "pbar.close()"}
-# Where a call falls within a display frame decides how long it waits for the next one.
+# Where a call falls within a display frame decides how long it waits for the next one,
+# and a run's frames keep one phase against the kernel's clock, which no run chooses.
 # A steady 10 calls/s is 6 frames of 60 Hz exactly: every call of a run then falls at
 # the same point of its frame (measured: 1,000 calls within 0.2 ms of one phase), and a
-# run's p50 and p99 depend on the one phase it drew. At rates of 2 frames or slower per
-# call, each call is moved later by a fraction of a frame, from a sequence that covers
-# the frame evenly (multiples of the golden ratio, mod 1): the same for every variant,
-# the rate unchanged on average. At 100 calls/s (0.6 frame) the calls walk through five
-# phases of the frame by themselves and no offset is added.
+# run's p50 and p99 depend on the one phase it drew. At 100 calls/s (0.6 frame) the calls
+# walk through five phases, 3.3 ms apart, at an offset the run drew: its p99 is the
+# slowest of the five, and moved by up to 3.3 ms from run to run with it (measured: the
+# same ipywidgets cell 19.0 and 16.8 ms p99 in two runs an hour apart, its event to frame
+# 17.1 and 15.8). So each call is moved later by a fraction of a frame, the same for every
+# variant, the rate unchanged on average. At 2 frames or more per call, the fraction
+# comes from a sequence that covers the frame evenly (multiples of the golden ratio, mod
+# 1); faster, it grows with the call's index, i / n (a move larger than the gap between
+# calls would reorder them): the run's phases sweep the frame once.
 GOLDEN = 0.6180339887498949
 
 
-def spread(rate: int) -> float:
-    """Seconds over which a call's offset ranges at ``rate`` calls/s (0: none)."""
-    return FRAME_S if 1 / rate >= 2 * FRAME_S else 0.0
+def offset(rate: int) -> str:
+    """The cell's expression for call ``i``'s move, in seconds, at ``rate`` calls/s."""
+    if 1 / rate >= 2 * FRAME_S:
+        return f"(i * {GOLDEN} % 1) * {FRAME_S}"
+    return f"i / n * {FRAME_S}"
 
 
 LOOP = """\
 import json, time
 sent = []
+n = {n}
 t0 = time.perf_counter()
-for i in range({n}):
-    delay = t0 + i / {rate} + (i * {golden} % 1) * {spread} - time.perf_counter()
+for i in range(n):
+    delay = t0 + i / {rate} + {offset} - time.perf_counter()
     if delay > 0:
         time.sleep(delay)
     sent.append(time.time())
@@ -243,8 +273,7 @@ def cells(variant: str, where: str, rate: int, n: int, channel: str, out: Path) 
         out=str(out),
         n=n,
         rate=rate,
-        golden=GOLDEN,
-        spread=spread(rate),
+        offset=offset(rate),
     )
     display = DISPLAY_DASH if where == "dash" else DISPLAY[variant]
     return display.format(channel=channel, n=n), loop
@@ -267,9 +296,9 @@ def summarise(
     call's, for shown steps only; "lag" is the same for every step reached, shown or
     not: how far behind the loop the display was.
 
-    ``arrivals`` (epoch ms by step, where the page saw the events themselves) splits
-    the latency of the shown steps in two: "wire" (call to event at the page: the
-    kernel's publisher, the server, the stream) and "page" (event to frame).
+    ``arrivals`` (epoch ms by step, where the page saw each step's message) splits
+    the latency of the shown steps in two: "wire" (call to message at the page: the
+    kernel's side, the server, the connection) and "page" (message to frame).
     """
     n = len(sent)
     latencies: list[float] = []

@@ -894,6 +894,14 @@ def pixel_text(r: dict[str, Any]) -> str:
     )
 
 
+def split_text(r: dict[str, Any]) -> str:
+    """Where a display's time went: call to message at the page, message to frame."""
+    return (
+        f"{r['wire_p50_ms']:.1f} / {r['wire_p99_ms']:.1f} ms, "
+        f"then {r['page_p50_ms']:.1f} / {r['page_p99_ms']:.1f} ms"
+    )
+
+
 def render(rows: list[Row], names: list[str]) -> str:
     header = ["figure", *names, "ratio", "target"]
     body = [
@@ -1247,14 +1255,18 @@ class Bench:
                 )
                 row.raw["jupyter-sse"] = ours
                 row.values["jupyter-sse"] = pixel_text(ours)
-                if "wire_p50_ms" in ours:
-                    row.note = (
-                        "ours, p50 / p99: call to event at the page "
-                        f"{ours['wire_p50_ms']:.0f} / {ours['wire_p99_ms']:.0f} ms, event to "
-                        f"frame {ours['page_p50_ms']:.0f} / {ours['page_p99_ms']:.0f} ms"
-                    )
                 for peer in peers:
                     row.raw[peer] = r[peer]["lab"][rate]
+                splits = [
+                    f"{name} {split_text(row.raw[key])}"
+                    for key, name in (("jupyter-sse", "ours"), ("ipywidgets", "ipywidgets"))
+                    if "wire_p50_ms" in row.raw[key]
+                ]
+                if splits:
+                    row.note = (
+                        "call to message at the page, then to frame, p50 / p99: "
+                        + "; ".join(splits)
+                    )
                 if where == "lab":
                     row.ratio = "; ".join(
                         f"{label}: {pixel_text(r[peer]['lab'][rate])}"

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FRAME_MS, FrameBatcher, nextFrame, soonWhenSparse } from "./frame-batcher.js";
+import {
+	FEW_PER_FRAME,
+	FRAME_MS,
+	FrameBatcher,
+	nextFrame,
+	soonWhenSparse,
+} from "./frame-batcher.js";
 
 describe("FrameBatcher", () => {
 	it("applies everything pushed before a frame as one batch", () => {
@@ -96,20 +102,81 @@ describe("soonWhenSparse", () => {
 		await Promise.resolve();
 		at(1005);
 		batcher.push(2);
-		at(1010);
+		at(1008);
 		batcher.push(3);
+		at(1010);
+		batcher.push(4);
 		await Promise.resolve();
 		expect(apply).toHaveBeenCalledTimes(1);
 		expect(frames).toHaveLength(1);
 		at(1016);
 		frames[0]?.();
-		expect(apply.mock.calls[1]).toEqual([[2, 3]]);
-		// A frame counts as a flush: the next event within a frame of it waits too.
+		expect(apply.mock.calls[1]).toEqual([[2, 3, 4]]);
+		// A frame's flush of more than a few counts as a dense stream's: the next event
+		// within a frame of it waits for the next frame too.
 		at(1020);
-		batcher.push(4);
+		batcher.push(5);
 		await Promise.resolve();
 		expect(apply).toHaveBeenCalledTimes(2);
 		expect(frames).toHaveLength(2);
+	});
+
+	it(`applies the first event after a frame's flush of ${FEW_PER_FRAME} or fewer at once`, async () => {
+		// 100 events/s: one every 10 ms, 1.7 a 60 Hz frame.
+		const { batcher, apply, frames, at } = setup();
+		at(1000);
+		batcher.push(1);
+		await Promise.resolve();
+		at(1010);
+		batcher.push(2);
+		await Promise.resolve();
+		expect(frames).toHaveLength(1);
+		at(1016.7);
+		frames[0]?.();
+		expect(apply.mock.calls).toEqual([[[1]], [[2]]]);
+		// Just after the frame began: drawn before the next one, not a frame and a draw
+		// later.
+		at(1020);
+		batcher.push(3);
+		await Promise.resolve();
+		expect(apply.mock.calls[2]).toEqual([[3]]);
+		expect(frames).toHaveLength(1);
+		// An early flush is no frame's: the next event within a frame of it waits.
+		at(1030);
+		batcher.push(4);
+		await Promise.resolve();
+		expect(apply).toHaveBeenCalledTimes(3);
+		expect(frames).toHaveLength(2);
+	});
+
+	it("flushes a dense stream once a frame, and at most twice a frame for any rate", async () => {
+		for (const perSecond of [100, 150, 200, 300, 1000, 5000]) {
+			const { batcher, apply, frames, at } = setup();
+			const gap = 1000 / perSecond;
+			let next = 0;
+			let pushed = 0;
+			// Two seconds of events, the frames at 60 Hz between them.
+			for (let frame = 1; frame <= 120; frame++) {
+				const tick = frame * FRAME_MS;
+				while (next < tick) {
+					at(next);
+					batcher.push(next);
+					pushed++;
+					await Promise.resolve();
+					next += gap;
+				}
+				at(tick);
+				const due = frames.splice(0);
+				for (const run of due) run();
+			}
+			const flushes = apply.mock.calls.length;
+			expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(2 * 120);
+			// 100/s: 81 flushes a second (the first event after each frame's flush early).
+			if (perSecond === 100) expect(flushes).toBeGreaterThan(150);
+			if (perSecond >= 300) expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(121);
+			const applied = apply.mock.calls.reduce((n, [batch]) => n + batch.length, 0);
+			expect(applied, `${perSecond}/s`).toBe(pushed);
+		}
 	});
 
 	it("applies nothing that was cleared before the task ended", async () => {

@@ -748,7 +748,7 @@ async def transport_figure(
     server: servers.Server, redis_url: str, via: str, plan: Plan, tmp: Path
 ) -> dict[str, Any]:
     """(j) A kernel publishing into a Redis-backed server: through the server (``via``
-    "server": HTTP, the server runs the Redis script) or straight into Redis ("redis":
+    "server": its publish socket, the server runs the Redis script) or straight into Redis ("redis":
     the direct transport, as a script would use it). Events/s delivered from a burst of
     ``ch.metric`` calls, and latency from the call to the event parsed off a stream,
     at a steady ``plan.transport_rate``."""
@@ -1275,7 +1275,7 @@ class Bench:
 
     def transport_row(self, r: dict[str, Any]) -> None:
         how = {
-            "server": "through its server (HTTP; the server runs the Redis script)",
+            "server": "through its server (its publish socket; the server runs the Redis script)",
             "redis": "straight into Redis (the direct transport, as a script uses it)",
         }[r["via"]]
         row = self.row(f"transport_{r['via']}", f"kernel into a Redis-backed server, {how}")

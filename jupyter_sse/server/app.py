@@ -48,6 +48,7 @@ from .handlers import (
 )
 from .limits import Limits, TokenBuckets
 from .metrics import COUNTS
+from .publish_socket import PublishSocketHandler
 from .secret import MIN_SECRET_CHARS, InvalidSecret, ServerSecret, default_secret_file
 from .services import Services
 from .tick import DEFAULT_MAX_DELAY, Tick
@@ -130,12 +131,14 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
     max_connections = Int(
         10000,
         config=True,
-        help="Streams one server holds at once (default 10000); more are refused with 429.",
+        help="""Streams and publish sockets one server holds at once (default 10000); more
+        are refused with 429.""",
     )
     max_connections_per_user = Int(
         100,
         config=True,
-        help="Streams one user or viewer may hold at once (default 100); more: 429.",
+        help="""Streams and publish sockets one user or viewer may hold at once (default
+        100); more: 429.""",
     )
     client_buffer_bytes = Int(
         1048576,
@@ -414,6 +417,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
             [
                 (r"/sse/stream", StreamHandler, api),
                 (r"/sse/publish", PublishHandler, api),
+                (r"/sse/publish/socket", PublishSocketHandler, api),
                 (r"/sse/channels", ChannelsHandler, api),
                 (r"/sse/health", HealthHandler, api),
                 (r"/sse/tokens", TokensHandler, api),

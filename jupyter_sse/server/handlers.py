@@ -8,9 +8,7 @@ together. The route table is ``SSEApp.initialize_handlers``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import math
 import socket
 from typing import Any
 from urllib.parse import urlencode
@@ -23,18 +21,17 @@ from tornado.iostream import StreamClosedError
 
 from ..wire.bounds import MAX_CURSOR_LENGTH, MAX_PATTERNS_PER_STREAM
 from ..wire.errors import SSEValueError
-from ..wire.events import Author, EventIn
-from ..wire.json_text import dumps, loads
-from ..wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_pattern, is_reserved
+from ..wire.json_text import loads
+from ..wire.names import check_pattern
 from ..wire.sse import encode_retry
 from . import tokens
 from .auth import author_of, bearer_token
 from .broker.base import BrokerUnavailable
-from .handler_base import BodyHandler, RefusedError, SSEHandler, publish_or_refuse
+from .handler_base import BodyHandler, RefusedError, SSEHandler
 from .metrics import COUNTS, PUBLISH_SECONDS
+from .publishing import publish_body
 from .secret import InvalidSecret
 from .streams import EventStream, StreamScope, take_socket
-from .validate import RejectedInput, parse_publish_body
 
 DEFAULT_VIEWER_TTL = 3600.0  # seconds a viewer link lives when the request names no ttl
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
@@ -199,37 +196,7 @@ class PublishHandler(BodyHandler):
             await self._publish()
 
     async def _publish(self) -> None:
-        principal = self.principal
-        limits = self.services.limits
-        try:
-            events = parse_publish_body(
-                self.body,
-                max_event_bytes=limits.max_event_bytes,
-                max_request_bytes=limits.body_bytes,
-            )
-        except RejectedInput as e:
-            raise web.HTTPError(e.status, e.message) from None
-        if any(is_reserved(event["channel"]) for event in events):
-            raise web.HTTPError(403, f"only the server publishes to {RESERVED_PREFIX} channels")
-        if self.services.tenant:
-            stamp_hub_authors(events, author_of(principal, self.services.tenant))
-        wait = self.services.rate.admit(principal.key, len(events))
-        if wait > 0:
-            COUNTS.refused_rate("publish")
-            raise RefusedError(
-                429,
-                f"publish rate limit of {limits.publish_rate_limit:g} events/s reached",
-                {"Retry-After": str(math.ceil(wait))},
-            )
-        ids = await publish_or_refuse(self.services, events)
-        # Answered on the loop's next turn: an idle server's sweep, due at the end of this
-        # one, then writes the events to the streams before the publisher is answered and
-        # the request logged; a held sweep (a busy server) is not waited for. Answered
-        # first, the publisher woke to read its answer just as the events went out, and
-        # on two cores its wake-up met the viewers': a POST's event reached a stream read
-        # by another process 0.80-0.82 ms p50 after the send, 0.59-0.64 with the sweep
-        # first (bench/README.md).
-        await asyncio.sleep(0)
+        ids = await publish_body(self.services, self.principal, self.body)
         self.write_json({"ids": ids})
 
 
@@ -340,21 +307,3 @@ class TokensHandler(BodyHandler):
                 "label": grant.label,
             }
         )
-
-
-def stamp_hub_authors(events: list[EventIn], author: Author) -> None:
-    """Stamp ``author`` on every event of the hub-wide namespace, replacing whatever
-    author the client sent; 400 for such an event whose data is not an object."""
-    for index, event in enumerate(events):
-        if not event["channel"].startswith(HUB_NAMESPACE):
-            continue
-        data = event["data"]
-        if type(data) is not dict:
-            raise web.HTTPError(
-                400,
-                f"event {index}: events of hub/ channels carry a JSON object (the server adds "
-                "their author to it)",
-            )
-        stamped = {**data, "author": author}
-        event["data"] = stamped
-        event["data_json"] = dumps(stamped)

@@ -146,7 +146,8 @@ COUNTS: Final = Counts()
 
 PUBLISH_SECONDS: Final = Histogram(
     f"{PREFIX}_publish_request_seconds",
-    "Time to answer one POST sse/publish, from its body read to its ids written.",
+    "Time to answer one POST sse/publish (or a publish socket's message), from its body read "
+    "to its ids written.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 

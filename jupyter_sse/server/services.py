@@ -30,6 +30,15 @@ class Part(Protocol):
     async def stop(self) -> None: ...
 
 
+class PublishSocket(Protocol):
+    """An open publish socket (``publish_socket``), counted against the connection limits
+    and closed when the server stops."""
+
+    key: str  # its principal's
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None: ...
+
+
 class Services:
     """Broker, open streams, tokens and limits of one server.
 
@@ -82,6 +91,7 @@ class Services:
         self.connections = EventStreams(tick, release=broker.unsubscribe)
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now
+        self.publish_sockets: set[PublishSocket] = set()  # open publish sockets
         self._on_rotate = on_rotate
         self._secret_version = secret.version()
         self._timers: list[PeriodicCallback] = []
@@ -155,6 +165,8 @@ class Services:
             timer.stop()
         metrics.BROKERS.discard(self.broker)
         self.connections.close_all("server stopping")
+        for socket in list(self.publish_sockets):
+            socket.close(1001, "server stopping")
         # Parts use the broker: they stop first (a part that never started stops at once).
         for part in reversed(self._parts):
             try:

@@ -1,6 +1,7 @@
 """Where published events go: the ``Transport`` protocol, HTTP and Redis, and discovery.
 
-``base`` says what a transport is; ``http`` and ``redis`` are the two there are;
+``base`` says what a transport is; ``http`` (with ``websocket``, its publish socket's
+client) and ``redis`` are the two there are;
 ``discovery`` picks one from the environment, and finds the running server.
 """
 

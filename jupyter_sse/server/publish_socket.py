@@ -84,6 +84,14 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
 
     @allow_unauthenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
+        headers = self.request.headers
+        if headers.get("Upgrade", "").lower() != "websocket" or "upgrade" not in (
+            headers.get("Connection", "").lower()
+        ):
+            # tornado would answer this in plain text; every route answers JSON.
+            raise web.HTTPError(
+                400, "sse/publish/socket is a WebSocket (Upgrade: websocket); or POST sse/publish"
+            )
         await super().get(*args, **kwargs)
 
     def open(self, *args: str, **kwargs: str) -> None:

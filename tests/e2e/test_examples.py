@@ -24,6 +24,7 @@ CASES = {
     "live_table.py": ("examples/sweep", {"table"}),
     "custom_events.py": ("examples/custom", {"other"}),
     "publish_with_curl.sh": ("examples/shell", {"status", "log"}),
+    "publish_over_a_socket.py": ("examples/socket", {"metric", "status"}),
     "publish_from_script.py": ("train/demo", {"progress", "metric", "status"}),
     "alerts.py": ("examples/alerts", {"status"}),
     "tqdm_drop_in.py": ("examples/tqdm", {"progress", "status"}),
@@ -64,6 +65,12 @@ async def test_example_publishes(server: Server, name: str) -> None:
     assert kinds <= set(snapshot), snapshot
     if name == "lab_live_output.py":
         assert 'view: {"channels": ["examples/lab"], "version": 1}' in out
+    if name == "publish_over_a_socket.py":
+        refused, done = (json.loads(line) for line in out.splitlines())
+        assert refused["status"] == 400
+        assert refused["error"].startswith("event 0: invalid channel 'not a name'")
+        assert len(done["ids"]) == 1
+        assert [p["step"] for p in snapshot["metric"]] == list(range(20))
     if name == "custom_events.py":
         assert "received {'service': 'api', 'version': '1.4.2'}" in out
     if name == "tqdm_drop_in.py":

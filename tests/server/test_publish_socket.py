@@ -131,6 +131,12 @@ async def test_the_handshake_needs_the_token_in_its_header(server: Server) -> No
     assert status == 401
 
 
+async def test_a_plain_get_is_told_what_the_route_is(server: Server) -> None:
+    r = await server.get("sse/publish/socket", headers={"Authorization": f"token {server.token}"})
+    assert r.status_code == 400
+    assert "is a WebSocket" in r.json()["error"]
+
+
 async def test_a_viewer_link_cannot_publish(server: Server) -> None:
     share = await mint(server, ["c"])
     viewer = await open_link(share["url"])

@@ -67,115 +67,109 @@ describe("soonWhenSparse", () => {
 	/** A scheduler over a hand-set clock and hand-cranked frames. */
 	function setup() {
 		let clock = 0;
-		const frames: (() => void)[] = [];
+		let due: (() => void)[] = [];
 		const schedule = soonWhenSparse(
 			(run) => {
-				frames.push(run);
+				due.push(run);
 				return () => undefined;
 			},
 			() => clock,
 		);
 		const apply = vi.fn();
 		const batcher = new FrameBatcher<number>(apply, schedule);
-		return { batcher, apply, frames, at: (ms: number) => (clock = ms) };
+		/** The next animation frame, at `ms`: what was asked of it runs. */
+		const frameAt = (ms: number): void => {
+			clock = ms;
+			const running = due;
+			due = [];
+			for (const run of running) run();
+		};
+		/** An event's task at `ms`, and the microtasks after it. */
+		const eventAt = async (ms: number, ...items: number[]): Promise<void> => {
+			clock = ms;
+			for (const item of items) batcher.push(item);
+			await Promise.resolve();
+		};
+		return { batcher, apply, eventAt, frameAt };
 	}
 
 	it("applies an event of a sparse stream at the end of its task, with the task's others", async () => {
-		const { batcher, apply, frames, at } = setup();
-		at(1000);
+		const { batcher, apply, eventAt, frameAt } = setup();
 		batcher.push(1);
 		batcher.push(2);
 		expect(apply).not.toHaveBeenCalled();
 		await Promise.resolve();
 		expect(apply.mock.calls).toEqual([[[1, 2]]]);
-		at(1000 + Math.ceil(FRAME_MS));
-		batcher.push(3);
-		await Promise.resolve();
+		frameAt(10);
+		await eventAt(100, 3);
 		expect(apply.mock.calls).toEqual([[[1, 2]], [[3]]]);
-		expect(frames).toHaveLength(0);
 	});
 
-	it("leaves events closer together than a frame to the next frame, one batch", async () => {
-		const { batcher, apply, frames, at } = setup();
-		at(1000);
-		batcher.push(1);
-		await Promise.resolve();
-		at(1005);
-		batcher.push(2);
-		at(1008);
-		batcher.push(3);
-		at(1010);
-		batcher.push(4);
-		await Promise.resolve();
-		expect(apply).toHaveBeenCalledTimes(1);
-		expect(frames).toHaveLength(1);
-		at(1016);
-		frames[0]?.();
-		expect(apply.mock.calls[1]).toEqual([[2, 3, 4]]);
-		// A frame's flush of more than a few counts as a dense stream's: the next event
-		// within a frame of it waits for the next frame too.
-		at(1020);
-		batcher.push(5);
-		await Promise.resolve();
-		expect(apply).toHaveBeenCalledTimes(2);
-		expect(frames).toHaveLength(2);
-	});
-
-	it(`applies the first event after a frame's flush of ${FEW_PER_FRAME} or fewer at once`, async () => {
+	it("applies one event early per frame, the others of that frame in the next one", async () => {
 		// 100 events/s: one every 10 ms, 1.7 a 60 Hz frame.
-		const { batcher, apply, frames, at } = setup();
-		at(1000);
-		batcher.push(1);
-		await Promise.resolve();
-		at(1010);
-		batcher.push(2);
-		await Promise.resolve();
-		expect(frames).toHaveLength(1);
-		at(1016.7);
-		frames[0]?.();
+		const { apply, eventAt, frameAt } = setup();
+		await eventAt(1003, 1);
+		await eventAt(1013, 2); // the frame that began at 1000 had one early already
+		expect(apply.mock.calls).toEqual([[[1]]]);
+		frameAt(1016.7);
 		expect(apply.mock.calls).toEqual([[[1]], [[2]]]);
-		// Just after the frame began: drawn before the next one, not a frame and a draw
-		// later.
-		at(1020);
-		batcher.push(3);
-		await Promise.resolve();
+		// Just after the frame began, 7 ms after the last early one: drawn before the
+		// next frame, not a frame and a draw later.
+		await eventAt(1023, 3);
 		expect(apply.mock.calls[2]).toEqual([[3]]);
-		expect(frames).toHaveLength(1);
-		// An early flush is no frame's: the next event within a frame of it waits.
-		at(1030);
-		batcher.push(4);
-		await Promise.resolve();
+		await eventAt(1033, 4);
 		expect(apply).toHaveBeenCalledTimes(3);
-		expect(frames).toHaveLength(2);
+		frameAt(1033.4);
+		expect(apply.mock.calls[3]).toEqual([[4]]);
+		// An early one, a frame with nothing to apply, then one just after it: 8 ms after
+		// the last flush, and early still.
+		await eventAt(1043, 5);
+		frameAt(1050.1);
+		await eventAt(1051, 6);
+		expect(apply.mock.calls.slice(4)).toEqual([[[5]], [[6]]]);
+	});
+
+	it("leaves a dense stream's events to the next frame, one batch", async () => {
+		const { apply, eventAt, frameAt } = setup();
+		await eventAt(1000, 1);
+		await eventAt(1005, 2);
+		await eventAt(1008, 3);
+		await eventAt(1010, 4);
+		frameAt(1016.7);
+		expect(apply.mock.calls).toEqual([[[1]], [[2, 3, 4]]]);
+		// A frame's flush of more than a few: the next event waits for the next frame too,
+		// though none went early in this one.
+		await eventAt(1020, 5);
+		expect(apply).toHaveBeenCalledTimes(2);
+		frameAt(1033.4);
+		expect(apply.mock.calls[2]).toEqual([[5]]);
+		// A frame after it, the stream is sparse again.
+		await eventAt(1060, 6);
+		expect(apply.mock.calls[3]).toEqual([[6]]);
 	});
 
 	it("flushes a dense stream once a frame, and at most twice a frame for any rate", async () => {
-		for (const perSecond of [100, 150, 200, 300, 1000, 5000]) {
-			const { batcher, apply, frames, at } = setup();
+		for (const perSecond of [10, 60, 100, 150, 200, 300, 1000, 5000]) {
+			const { apply, eventAt, frameAt } = setup();
 			const gap = 1000 / perSecond;
 			let next = 0;
 			let pushed = 0;
 			// Two seconds of events, the frames at 60 Hz between them.
 			for (let frame = 1; frame <= 120; frame++) {
 				const tick = frame * FRAME_MS;
-				while (next < tick) {
-					at(next);
-					batcher.push(next);
+				for (; next < tick; next += gap) {
+					await eventAt(next, next);
 					pushed++;
-					await Promise.resolve();
-					next += gap;
 				}
-				at(tick);
-				const due = frames.splice(0);
-				for (const run of due) run();
+				frameAt(tick);
 			}
 			const flushes = apply.mock.calls.length;
-			expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(2 * 120);
-			// 100/s: 81 flushes a second (the first event after each frame's flush early).
-			if (perSecond === 100) expect(flushes).toBeGreaterThan(150);
-			if (perSecond >= 300) expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(121);
 			const applied = apply.mock.calls.reduce((n, [batch]) => n + batch.length, 0);
 			expect(applied, `${perSecond}/s`).toBe(pushed);
+			expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(2 * 120);
+			// Up to a few a frame, every event is applied on its own.
+			if (perSecond <= 100) expect(flushes, `${perSecond}/s`).toBe(pushed);
+			if (perSecond >= 300) expect(flushes, `${perSecond}/s`).toBeLessThanOrEqual(121);
 		}
 	});
 

@@ -42,41 +42,50 @@ export const nextFrame: FrameScheduler = (flush) => {
 export const FRAME_MS = 1000 / 60;
 
 /**
- * The most items a frame's flush may have applied for the next item to go early: a
- * stream of up to about this many a frame is drawn as it comes.
+ * The most items a frame's flush may apply for the stream to count as a few a frame,
+ * whose events still go early (one a frame).
  */
 export const FEW_PER_FRAME = 2;
 
 /**
- * At the end of the current task when the stream is sparse, else `frame` (the next
- * animation frame). Sparse: the last flush was a frame or more ago, or it was a frame's
- * and applied at most `FEW_PER_FRAME` items. A new scheduler per batcher: it keeps that
- * batcher's last flush.
+ * At the end of the current task, else `frame` (the next animation frame). Early unless
+ * a flush already ran early since the last frame began, or the stream is dense: the
+ * last flush was a frame's of more than `FEW_PER_FRAME` items, less than a frame ago. A
+ * new scheduler per batcher: it keeps that batcher's last flush.
  *
  * Applied in an animation frame, an event's update (the stores, Svelte's effects, a
  * chart's draw: ~1-2 ms in JupyterLab) ran between the display's tick and the paint,
  * and each point was shown that much later than a widget that writes the DOM as its
  * message comes (ipywidgets). Applied in its own task, the update is done before the
- * tick. The first event after a frame's flush of a few goes early too: at 100 events/s
- * (1.7 a frame) the event that came just after a frame began otherwise waited the whole
- * frame and then the draw, the slowest of all. A dense stream still costs one flush a
- * frame (its frames' flushes hold many), and a stream of a few a frame at most two.
+ * tick. The rule is per frame, not per time since the last flush: at 100 events/s (1.7
+ * a frame) an event that came just after a frame began, less than a frame after an
+ * early one, otherwise waited the whole frame and then the draw, the slowest of all. A
+ * dense stream still costs one flush a frame (its frames' flushes hold many), and a
+ * stream of a few a frame at most two: one early, one in the frame.
  */
 export function soonWhenSparse(
 	frame: FrameScheduler = nextFrame,
 	now: () => number = () => performance.now(),
 ): FrameScheduler {
 	let last = Number.NEGATIVE_INFINITY;
-	// How many the last flush applied, if it was a frame's; else Infinity.
-	let framed = Number.POSITIVE_INFINITY;
+	let dense = false; // the last flush was a frame's, of more than FEW_PER_FRAME
+	let earlyInFrame = false; // a flush ran early since the last frame began
+	const frameBegan = (): number => {
+		earlyInFrame = false;
+		return 0;
+	};
 	return (flush) => {
 		const run = (inFrame: boolean): number => {
 			last = now();
 			const applied = flush();
-			framed = inFrame ? applied : Number.POSITIVE_INFINITY;
+			dense = inFrame && applied > FEW_PER_FRAME;
+			if (!inFrame && !earlyInFrame) {
+				earlyInFrame = true;
+				frame(frameBegan);
+			}
 			return applied;
 		};
-		if (now() - last < FRAME_MS && framed > FEW_PER_FRAME) return frame(() => run(true));
+		if (earlyInFrame || (dense && now() - last < FRAME_MS)) return frame(() => run(true));
 		// A microtask, not a call: the events that came in the same task join the batch.
 		let pending = true;
 		queueMicrotask(() => {

@@ -200,6 +200,14 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         more wait for none and get 429 with Retry-After. With max_request_bytes it bounds
         the memory that publishing can take.""",
     )
+    max_publish_sockets = Int(
+        32,
+        config=True,
+        help="""Publish sockets (sse/publish/socket) one server holds open at once (default
+        32); more are refused with 429, and a kernel then POSTs sse/publish instead. Each
+        holds at most one message of max_request_bytes: with max_request_bytes it bounds
+        the memory the sockets can take.""",
+    )
     max_streams_per_link = Int(
         10,
         config=True,
@@ -246,6 +254,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         "client_buffer_bytes",
         "max_request_bytes",
         "max_concurrent_publishes",
+        "max_publish_sockets",
         "max_streams_per_link",
         "max_channels",
         "history_bytes",
@@ -377,6 +386,7 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
                 max_event_bytes=self.max_event_bytes,
                 max_request_bytes=self.max_request_bytes,
                 max_concurrent_publishes=self.max_concurrent_publishes,
+                max_publish_sockets=self.max_publish_sockets,
                 max_connections=self.max_connections,
                 max_connections_per_user=self.max_connections_per_user,
                 max_streams_per_link=self.max_streams_per_link,

@@ -18,6 +18,7 @@ class Limits:
     max_event_bytes: int
     max_request_bytes: int
     max_concurrent_publishes: int
+    max_publish_sockets: int
     max_connections: int
     max_connections_per_user: int
     max_streams_per_link: int

@@ -17,6 +17,8 @@ nothing and the socket stays open. A message larger than the largest request clo
 the socket (1009). Messages are handled one at a time, the next read only once the
 last is answered and its answer written: a publisher that does not read its answers
 stops its own socket, and holds at most one message and one answer of server memory.
+A server holds at most ``max_publish_sockets`` (429 past it: the kernel's transport
+then POSTs for a while).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .auth import Principal, bearer_token
 from .handler_base import AUTH_RESOURCE, RefusedError, SSEHandler
 from .metrics import PUBLISH_SECONDS
 from .publishing import publish_body
+from .secret import InvalidSecret
 
 IDLE_CLOSE: Final = 600.0  # seconds without a message before the server closes a socket
 CLOSE_REFUSED: Final = 4401  # the socket's token no longer publishes (secret rotated)
@@ -71,6 +74,13 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
                 raise web.HTTPError(403, f"not authorized to write {AUTH_RESOURCE}")
         services, limits = self.services, self.services.limits
         sockets = services.publish_sockets
+        if len(sockets) >= limits.max_publish_sockets:
+            raise RefusedError(
+                429,
+                f"server holds its maximum of {limits.max_publish_sockets} publish sockets; "
+                "POST sse/publish",
+                {"Retry-After": "60"},
+            )
         if len(services.connections) + len(sockets) >= limits.max_connections:
             raise web.HTTPError(
                 429, f"server holds its maximum of {limits.max_connections} connections"
@@ -109,19 +119,22 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
         body = message.encode() if isinstance(message, str) else message
         answer: dict[str, Any]
         with PUBLISH_SECONDS.time():
-            if self.principal.kind == "publisher" and (
-                self.services.publish_token.subject_of(self._token) is None
-            ):
-                # The secret was rotated: this token publishes no more (as a POST with
-                # it would be refused); the publisher takes the new one and reconnects.
-                answer = {"error": "publish token no longer valid", "status": 401}
-            else:
-                try:
-                    answer = {"ids": await publish_body(self.services, self.principal, body)}
-                except web.HTTPError as e:
-                    answer = {"error": e.log_message or "refused", "status": e.status_code}
-                    if isinstance(e, RefusedError) and "Retry-After" in e.headers:
-                        answer["retry_after"] = float(e.headers["Retry-After"])
+            try:
+                if self.principal.kind == "publisher" and (
+                    self.services.publish_token.subject_of(self._token) is None
+                ):
+                    # The secret was rotated: this token publishes no more (as a POST
+                    # with it would be refused); the publisher takes the new one and
+                    # reconnects.
+                    raise web.HTTPError(401, "publish token no longer valid")
+                answer = {"ids": await publish_body(self.services, self.principal, body)}
+            except web.HTTPError as e:
+                answer = {"error": e.log_message or "refused", "status": e.status_code}
+                if isinstance(e, RefusedError) and "Retry-After" in e.headers:
+                    answer["retry_after"] = float(e.headers["Retry-After"])
+            except InvalidSecret as e:
+                # As every route answers it: nothing is signed or checked until it is fixed.
+                answer = {"error": str(e), "status": 503, "retry_after": 60.0}
         try:
             await self.write_message(json.dumps(answer))
         except WebSocketClosedError:

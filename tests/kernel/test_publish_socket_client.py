@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -163,3 +164,20 @@ async def test_a_server_that_is_gone_is_retried_later(server: Server) -> None:
 def test_masking_is_the_xor_of_each_byte_with_the_key(n: int) -> None:
     payload, key = os.urandom(n), os.urandom(4)
     assert _masked(payload, key) == bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+@pytest.mark.parametrize("sse_config", [{"max_publish_sockets": 1}])
+async def test_a_server_full_of_sockets_is_posted_to_for_a_while(server: Server) -> None:
+    first = HTTPTransport(server.base, server.publish_token)
+    second = HTTPTransport(server.base, server.publish_token)
+    try:
+        await asyncio.to_thread(first.send, [event("f", {"text": "socket"})])
+        ids = await asyncio.to_thread(second.send, [event("f", {"text": "post"})])
+        assert len(ids) == 1
+        assert second._socket is None
+        assert second._socket_usable  # asked again later, not never
+        assert second._socket_after > time.monotonic() + 30
+    finally:
+        first.close()
+        second.close()
+    assert (await server.channels())["f"]["events"] == 2

@@ -64,6 +64,7 @@ def test_every_setting_documents_its_unit_and_default() -> None:
         "redis_prefix",
         "max_request_bytes",
         "max_concurrent_publishes",
+        "max_publish_sockets",
         "max_streams_per_link",
         "max_channels",
         "history_bytes",

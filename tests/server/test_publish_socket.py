@@ -188,3 +188,16 @@ async def test_a_rotated_secret_ends_the_sockets_of_the_old_publish_token(
     assert (await server.channels())["c"]["events"] == 1
     async with publish_socket(server, services.publish_token.value) as renewed:
         assert len((await exchange(renewed, GOOD))["ids"]) == 1
+
+
+@pytest.mark.parametrize("sse_config", [{"max_publish_sockets": 1}])
+async def test_a_server_holds_at_most_max_publish_sockets(server: Server) -> None:
+    """Each socket may hold a message of the largest request: their number bounds that."""
+    async with publish_socket(server) as first:
+        status, body = await refused_handshake(
+            server, Authorization=f"token {server.publish_token}"
+        )
+        assert status == 429
+        assert "maximum of 1 publish sockets; POST sse/publish" in body["error"]
+        assert len((await exchange(first, GOOD))["ids"]) == 1
+        assert (await server.publish(GOOD)).status_code == 200

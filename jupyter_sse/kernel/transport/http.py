@@ -4,13 +4,15 @@ Batches go as messages on one kept-open WebSocket, ``sse/publish/socket``: the s
 then knows the caller from the handshake, and a batch costs it only its events (a
 third of a ``POST``'s time: bench/README.md). A server (or a proxy on the way) without
 the socket answers its handshake with anything but 101, and the transport then POSTs
-``sse/publish``, as it did before the socket existed, for the rest of its life.
+``sse/publish``, as it did before the socket existed, for the rest of its life (for a
+minute, when the server holds as many sockets as it will).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ from .websocket import Closed, HandshakeRefused, WebSocket
 # The publish socket's close code for a token that no longer publishes (the server's
 # ``publish_socket.CLOSE_REFUSED``; the kernel does not import the server).
 CLOSE_REFUSED: Final = 4401
+SOCKET_RETRY: Final = 60.0  # seconds of POSTs after a server refused a socket as full
 
 if TYPE_CHECKING:
     import http.client
@@ -68,6 +71,7 @@ class HTTPTransport:
         self._conn: http.client.HTTPConnection | None = None
         self._socket: WebSocket | None = None
         self._socket_usable = True
+        self._socket_after = 0.0  # monotonic time before which it POSTs (the server is full)
         self._pid = os.getpid()
 
     @property
@@ -113,7 +117,7 @@ class HTTPTransport:
     def _exchange(self, body: bytes) -> tuple[int, str | None, bytes]:
         """Publish ``body``: on the publish socket while the server has one, else POST.
         The status, Retry-After and JSON answer, as a POST would have answered."""
-        if self._socket_usable:
+        if self._socket_usable and time.monotonic() >= self._socket_after:
             answer = self._socket_exchange(body)
             if answer is not None:
                 return answer
@@ -143,7 +147,11 @@ class HTTPTransport:
             except HandshakeRefused as e:
                 if e.status in (401, 403):
                     return e.status, None, e.body
-                self._socket_usable = False
+                if e.status == 429:
+                    # The server holds as many sockets as it will: POST meanwhile.
+                    self._socket_after = time.monotonic() + SOCKET_RETRY
+                else:
+                    self._socket_usable = False
                 return None
             except Closed as e:
                 self._close_socket()

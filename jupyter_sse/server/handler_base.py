@@ -8,6 +8,7 @@ who is calling (``authorize``): a Jupyter user, a publisher, or a viewer.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from http.client import responses
 from types import TracebackType
@@ -220,6 +221,13 @@ class SSEHandler(JupyterHandler):
             display_name=grant.label,
             comment=grant.comment,
         )
+
+
+def rate_refused(route: str, message: str, wait: float) -> RefusedError:
+    """429 for a caller over a rate limit (``wait``: seconds until it is not), counted
+    under ``route`` in ``jupyter_sse_rate_limited_total``."""
+    COUNTS.refused_rate(route)
+    return RefusedError(429, message, {"Retry-After": str(math.ceil(wait))})
 
 
 async def publish_or_refuse(services: Services, events: list[EventIn]) -> list[str]:

@@ -4,7 +4,6 @@ in shares (``POST sse/publish`` and the publish socket)."""
 from __future__ import annotations
 
 import asyncio
-import math
 
 from tornado import web
 
@@ -12,8 +11,7 @@ from ..wire.events import Author, EventIn
 from ..wire.json_text import dumps
 from ..wire.names import HUB_NAMESPACE, RESERVED_PREFIX, is_reserved
 from .auth import Principal, author_of
-from .handler_base import RefusedError, publish_or_refuse
-from .metrics import COUNTS
+from .handler_base import publish_or_refuse, rate_refused
 from .services import Services
 from .validate import RejectedInput, parse_publish_body
 
@@ -35,11 +33,8 @@ async def publish_body(services: Services, principal: Principal, body: bytes) ->
         stamp_hub_authors(events, author_of(principal, services.tenant))
     wait = services.rate.admit(principal.key, len(events))
     if wait > 0:
-        COUNTS.refused_rate("publish")
-        raise RefusedError(
-            429,
-            f"publish rate limit of {limits.publish_rate_limit:g} events/s reached",
-            {"Retry-After": str(math.ceil(wait))},
+        raise rate_refused(
+            "publish", f"publish rate limit of {limits.publish_rate_limit:g} events/s reached", wait
         )
     ids = await publish_or_refuse(services, events)
     # Answered on the loop's next turn: an idle server's sweep, due at the end of this

@@ -18,6 +18,7 @@ from jupyter_sse.kernel.transport.base import RetryLater
 from jupyter_sse.kernel.transport.http import HTTPTransport
 from jupyter_sse.kernel.transport.websocket import _masked
 from jupyter_sse.server.secret import ServerSecret
+from tests.support.raw_http import pipe
 from tests.support.server import Server, wait_for
 
 
@@ -54,16 +55,6 @@ async def proxy_without_sockets(server: Server) -> AsyncIterator[str]:
     """A proxy in front of ``server`` that answers 404 to a WebSocket handshake, as an
     older server or a proxy that does not pass WebSockets on does; the base URL."""
     port = int(server.base.split(":")[2].split("/")[0])
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")

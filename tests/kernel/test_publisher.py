@@ -41,6 +41,7 @@ from jupyter_sse.kernel.transport import (
     discover,
     find_runtime_file,
 )
+from tests.support.raw_http import pipe
 from tests.support.server import Server, wait_for
 
 
@@ -499,16 +500,6 @@ async def test_an_oversize_event_in_a_batch_does_not_sink_the_others(server: Ser
 @asynccontextmanager
 async def tcp_proxy(listen_port: int, target_port: int) -> AsyncIterator[None]:
     """A real listener that appears on ``listen_port`` and forwards to the server."""
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target_port)

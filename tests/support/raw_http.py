@@ -59,6 +59,18 @@ async def raw_stream(
         sock.close()
 
 
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy ``reader`` to ``writer`` until either side ends: one direction of a proxy."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
 async def read_until(sock: socket.socket, got: bytes, marker: bytes, count: int) -> bytes:
     """Read from ``sock`` until ``marker`` occurs ``count`` times in all it sent."""
     loop = asyncio.get_running_loop()

@@ -16,7 +16,6 @@ messages the channel's snapshot still keeps (``chat_snapshot_messages``) may cha
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +29,8 @@ from ...wire.json_text import dumps, escape_line_ends, json_size
 from ...wire.names import HUB_NAMESPACE, RESERVED_PREFIX, check_channel, is_reserved
 from ..auth import Principal, author_of
 from ..broker.base import BrokerUnavailable
-from ..handler_base import BodyHandler, RefusedError, publish_or_refuse
+from ..handler_base import BodyHandler, RefusedError, publish_or_refuse, rate_refused
 from ..limits import TokenBuckets
-from ..metrics import COUNTS
 from ..services import Services
 from ..validate import RejectedInput
 from .messages import (
@@ -198,11 +196,10 @@ class ChatHandler(BodyHandler):
             raise web.HTTPError(413, f"this message is over {most} bytes of JSON (max_event_bytes)")
         wait = self.chat.rate.admit(principal.key, 1)
         if wait > 0:
-            COUNTS.refused_rate("chat")
-            raise RefusedError(
-                429,
+            raise rate_refused(
+                "chat",
                 f"chat rate limit of {self.chat.rate_limit:g} messages/s reached; wait a moment",
-                {"Retry-After": str(math.ceil(wait))},
+                wait,
             )
         event["data_json"] = data_json
         ids = await publish_or_refuse(self.services, [event])

@@ -165,8 +165,8 @@ class Services:
             timer.stop()
         metrics.BROKERS.discard(self.broker)
         self.connections.close_all("server stopping")
-        for socket in list(self.publish_sockets):
-            socket.close(1001, "server stopping")
+        for publisher in list(self.publish_sockets):
+            publisher.close(1001, "server stopping")
         # Parts use the broker: they stop first (a part that never started stops at once).
         for part in reversed(self._parts):
             try:

@@ -125,15 +125,16 @@ class HTTPTransport:
         return status, headers.get("Retry-After"), payload
 
     def _socket_exchange(self, body: bytes) -> tuple[int, str | None, bytes] | None:
-        # None: the server has no publish socket (an older server, or a proxy that does
-        # not pass WebSockets on); this transport POSTs from then on.
+        # None: no publish socket to be had (an older server, or a proxy that does not
+        # pass WebSockets on: this transport POSTs from then on; or a server that holds
+        # as many as it will: for SOCKET_RETRY seconds).
         if self._pid != os.getpid():
             self._forget()
         reused = self._socket is not None
         while True:
             try:
                 if self._socket is None:
-                    socket = WebSocket(
+                    opened = WebSocket(
                         self._host,
                         self._port or (443 if self._https else 80),
                         https=self._https,
@@ -141,8 +142,8 @@ class HTTPTransport:
                         headers=self._headers,
                         timeout=self._timeout,
                     )
-                    socket.connect()
-                    self._socket = socket
+                    opened.connect()
+                    self._socket = opened
                 answer = self._socket.exchange(body)
             except HandshakeRefused as e:
                 if e.status in (401, 403):

@@ -77,6 +77,7 @@ class WebSocket:
             self._handshake()
         except BaseException:
             self.close()
+            sock.close()  # the plain socket too, when wrapping it in TLS failed
             raise
 
     def _handshake(self) -> None:

@@ -63,15 +63,16 @@ describe("LiveChart", () => {
 				flushSync();
 			};
 			add(3, 0.5);
-			// The point at once; its text a frame after the one that shows it (`leading`).
+			// The point at once; its text in the task after the frame that shows it, not in
+			// that frame (`leading`, `afterFrame`).
 			expect(chart.dataset.points).toBe("4");
 			expect(text()).toBe("loss 0.3333 at step 2");
 			vi.advanceTimersToNextFrame();
 			flushSync();
 			expect(text()).toBe("loss 0.3333 at step 2");
-			vi.advanceTimersToNextFrame();
-			flushSync();
+			vi.advanceTimersToNextTimer();
 			expect(text()).toBe("loss 0.5 at step 3");
+			expect(container.textContent).toContain("4 points");
 			add(4, 0.25);
 			expect(chart.dataset.points).toBe("5");
 			// Within the text interval: the text holds, although the series grew.

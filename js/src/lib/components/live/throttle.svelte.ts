@@ -1,4 +1,5 @@
 import { untrack } from "svelte";
+import { afterFrame } from "./after-frame.js";
 
 /** Refresh period of live text (counts, rates, badges, legends): about 15 per second. */
 export const TEXT_REFRESH_MS = 66;
@@ -21,12 +22,12 @@ export interface Throttled<T> {
 
 export interface ThrottleOptions {
 	/**
-	 * A change after a quiet interval is applied at once (`"now"`, the default), or a
-	 * frame after the one that shows it (`"frame"`): for text beside a chart, whose draw
-	 * follows the change in the same task. Written with the point, the text made the
+	 * A change after a quiet interval is applied at once (`"now"`, the default), or just
+	 * after the next frame (`"frame"`, `afterFrame`): for text beside a chart, whose
+	 * draw follows the change in the same task. Written with the point, the text made the
 	 * point's frame work out the page's style and layout first: in JupyterLab the draw's
 	 * first `fillText` waited ~1 ms for it (measured), and the point's frame came ~3 ms
-	 * later at p50. A frame later, the text follows the point unseen.
+	 * later at p50. Just after the frame that shows the point, the text follows it unseen.
 	 */
 	leading?: "now" | "frame";
 }
@@ -49,11 +50,11 @@ export function throttled<T>(
 	let last = Number.NEGATIVE_INFINITY;
 	let latest = initial;
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	let frame = 0;
+	let cancelApply: (() => void) | null = null;
 
 	const apply = (): void => {
 		timer = undefined;
-		frame = 0;
+		cancelApply = null;
 		const now = performance.now();
 		// Written, never read here: this may run inside the effect below, which must not
 		// come to depend on `frequent`.
@@ -65,26 +66,26 @@ export function throttled<T>(
 	$effect(() => {
 		latest = get();
 		// One timer per window, whatever arrives meanwhile: it applies the latest value.
-		if (timer !== undefined || frame !== 0 || latest === untrack(() => current)) return;
+		if (timer !== undefined || cancelApply || latest === untrack(() => current)) return;
 		const wait = last + intervalMs * (0.75 + Math.random() / 2) - performance.now();
 		if (wait <= 0) {
 			if (leading === "now") apply();
 			// The next frame shows the change (made in an animation frame's callback or in
-			// the task of its event); the text goes in the frame after it.
-			else frame = requestAnimationFrame(() => (frame = requestAnimationFrame(apply)));
+			// the task of its event); the text goes just after it.
+			else cancelApply = afterFrame(apply);
 			return;
 		}
-		// Applied in an animation frame rather than in the timer's task: a DOM change
-		// between two frames leaves the style dirty for the next frame's first callbacks,
-		// and a chart's `fillText` there would recalculate the page's style first.
+		// Applied just after a frame rather than in the timer's task: a DOM change left
+		// between two frames would be worked out by the next chart draw's first
+		// `fillText`, or by the next frame before its paint.
 		timer = setTimeout(() => {
-			frame = requestAnimationFrame(apply);
+			cancelApply = afterFrame(apply);
 		}, wait);
 	});
 
 	$effect(() => () => {
 		clearTimeout(timer);
-		cancelAnimationFrame(frame);
+		cancelApply?.();
 	});
 
 	return {

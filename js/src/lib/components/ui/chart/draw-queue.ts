@@ -2,8 +2,8 @@
  * Chart draws, run together once the task that asked for them is done with the DOM.
  *
  * A chart's data changes when the frame batcher applies a batch of events: inside an
- * animation frame's callback, or at the end of the task of the first event since a
- * frame began (`soonWhenSparse`); Svelte then writes the DOM in a
+ * animation frame's callback, or at the end of the task of one of the first two
+ * events since a frame began (`soonWhenSparse`); Svelte then writes the DOM in a
  * microtask. Drawing in a later animation frame cost a frame (~17 ms) between an event
  * and its point. Drawing in the middle of Svelte's DOM writes made each axis label's
  * `fillText` recalculate the page's style first. Queued here, every chart of the task

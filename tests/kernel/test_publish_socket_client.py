@@ -17,7 +17,6 @@ import pytest
 from jupyter_sse.kernel.transport.base import RetryLater
 from jupyter_sse.kernel.transport.http import HTTPTransport
 from jupyter_sse.kernel.transport.websocket import _masked
-from jupyter_sse.server.secret import ServerSecret
 from tests.support.raw_http import pipe
 from tests.support.server import Server, wait_for
 
@@ -126,11 +125,10 @@ async def test_after_a_rotation_the_transport_renews_its_token_on_a_new_socket(
     transport = HTTPTransport(server.base, old, refresh=lambda: services.publish_token.value)
     try:
         await asyncio.to_thread(transport.send, [event("r", {"text": "before"})])
-        ServerSecret(services.viewer_secret.path).rotate()  # another process
-        await wait_for(lambda: services.publish_token.value != old, what="the new token")
+        new = await server.rotate_secret()
         ids = await asyncio.to_thread(transport.send, [event("r", {"text": "after"})])
         assert len(ids) == 1
-        assert transport._token == services.publish_token.value
+        assert transport._token == new
         assert transport._socket_usable
     finally:
         transport.close()

@@ -13,7 +13,6 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from jupyter_sse.server.secret import ServerSecret
 from tests.support.server import Server, wait_for
 from tests.support.viewers import mint, open_link
 
@@ -179,14 +178,13 @@ async def test_a_rotated_secret_ends_the_sockets_of_the_old_publish_token(
     old = server.publish_token
     async with publish_socket(server, old) as conn:
         assert len((await exchange(conn, GOOD))["ids"]) == 1
-        ServerSecret(services.viewer_secret.path).rotate()  # another process
-        await wait_for(lambda: services.publish_token.value != old, what="the new token")
+        new = await server.rotate_secret()
         answer = await exchange(conn, GOOD)
         assert answer["status"] == 401
         assert await asyncio.wait_for(conn.read_message(), 10) is None
         assert conn.close_code == 4401
     assert (await server.channels())["c"]["events"] == 1
-    async with publish_socket(server, services.publish_token.value) as renewed:
+    async with publish_socket(server, new) as renewed:
         assert len((await exchange(renewed, GOOD))["ids"]) == 1
 
 

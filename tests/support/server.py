@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from jupyter_sse.server.secret import ServerSecret
 from tests.support.sse_client import StreamReader
 
 
@@ -61,6 +62,17 @@ class Server:
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.get(self.base + path, **kwargs)
+
+    async def rotate_secret(self) -> str:
+        """Rotate the secret as ``jupyter sse rotate-secret`` in another process does;
+        return the publish token once this server took the new one (its services must
+        have started: they watch the file)."""
+        services = self.app.services
+        old = services.publish_token.value
+        ServerSecret(services.viewer_secret.path).rotate()
+        await wait_for(lambda: services.publish_token.value != old, what="the new publish token")
+        token: str = services.publish_token.value
+        return token
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:

@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -31,6 +32,28 @@ if TYPE_CHECKING:
     import http.client
 
 REQUEST_TIMEOUT: Final = 10.0  # seconds to connect, and to wait for an answer
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A publish answer as a POST has it, whichever way it came; its JSON read once."""
+
+    status: int
+    retry_after: str | None  # the Retry-After header, or the socket's "retry_after"
+    fields: dict[str, Any]  # the JSON object answered; empty when it was not one
+    raw: bytes  # as it came, for error messages
+
+
+def _answer(status: int, retry_after: str | None, payload: bytes) -> _Answer:
+    return _Answer(status, retry_after, _json_object(payload), payload)
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 class HTTPTransport:
@@ -86,23 +109,24 @@ class HTTPTransport:
         import http.client
 
         body = b"[" + b",".join(batch) + b"]"
-        status, retry_after, payload = self._exchange(body)
-        if status in (401, 403) and self._renewed():
-            status, retry_after, payload = self._exchange(body)
+        answer = self._exchange(body)
+        if answer.status in (401, 403) and self._renewed():
+            answer = self._exchange(body)
+        status = answer.status
         if status == 200:
-            ids = _json_field(payload, "ids")
+            ids = answer.fields.get("ids")
             if not isinstance(ids, list) or len(ids) != len(batch):
                 raise RetryLater(
-                    f"unexpected answer from {self.url}{PUBLISH_PATH}: {payload[:200]!r}"
+                    f"unexpected answer from {self.url}{PUBLISH_PATH}: {answer.raw[:200]!r}"
                 )
             return [str(i) for i in ids]
-        error = _json_field(payload, "error")
+        error = answer.fields.get("error")
         reason = error if isinstance(error, str) else http.client.responses.get(status, "")
         where = f"{self.url}{PUBLISH_PATH} answered {status}: {reason}"
         if status in (400, 413):
             raise BatchRefused(where, status)
         if status == 429 or status >= 500:
-            raise RetryLater(where, _retry_after(retry_after))
+            raise RetryLater(where, _retry_after(answer.retry_after))
         if not isinstance(error, str):
             # Every answer of the extension is a JSON error; anything else came from a
             # server (or proxy) without it, whatever the status says (often 403 or 404).
@@ -114,17 +138,16 @@ class HTTPTransport:
             )
         raise Rejected(where)
 
-    def _exchange(self, body: bytes) -> tuple[int, str | None, bytes]:
-        """Publish ``body``: on the publish socket while the server has one, else POST.
-        The status, Retry-After and JSON answer, as a POST would have answered."""
+    def _exchange(self, body: bytes) -> _Answer:
+        """Publish ``body``: on the publish socket while the server has one, else POST."""
         if self._socket_usable and time.monotonic() >= self._socket_after:
             answer = self._socket_exchange(body)
             if answer is not None:
                 return answer
         status, headers, payload = self._post(body)
-        return status, headers.get("Retry-After"), payload
+        return _answer(status, headers.get("Retry-After"), payload)
 
-    def _socket_exchange(self, body: bytes) -> tuple[int, str | None, bytes] | None:
+    def _socket_exchange(self, body: bytes) -> _Answer | None:
         # None: no publish socket to be had (an older server, or a proxy that does not
         # pass WebSockets on: this transport POSTs from then on; or a server that holds
         # as many as it will: for SOCKET_RETRY seconds).
@@ -147,7 +170,7 @@ class HTTPTransport:
                 answer = self._socket.exchange(body)
             except HandshakeRefused as e:
                 if e.status in (401, 403):
-                    return e.status, None, e.body
+                    return _answer(e.status, None, e.body)
                 if e.status == 429:
                     # The server holds as many sockets as it will: POST meanwhile.
                     self._socket_after = time.monotonic() + SOCKET_RETRY
@@ -157,9 +180,9 @@ class HTTPTransport:
             except Closed as e:
                 self._close_socket()
                 if e.code == 1009:
-                    return 413, None, b'{"error": "batch larger than the server takes"}'
+                    return _answer(413, None, b'{"error": "batch larger than the server takes"}')
                 if e.code == CLOSE_REFUSED:
-                    return 401, None, b'{"error": "publish token no longer valid"}'
+                    return _answer(401, None, b'{"error": "publish token no longer valid"}')
                 if reused:
                     reused = False  # closed while idle: one fresh connection, at once
                     continue
@@ -170,9 +193,10 @@ class HTTPTransport:
                     reused = False
                     continue
                 raise RetryLater(f"server unreachable at {self.url}: {describe(e)}") from None
-            status = _json_field(answer, "status")
-            if _json_field(answer, "ids") is not None:
-                return 200, None, answer
+            fields = _json_object(answer)
+            if fields.get("ids") is not None:
+                return _Answer(200, None, fields, answer)
+            status = fields.get("status")
             if not isinstance(status, int):
                 self._close_socket()
                 raise RetryLater(
@@ -180,8 +204,8 @@ class HTTPTransport:
                 )
             if status in (401, 403):
                 self._close_socket()  # the next try connects with the renewed token
-            retry_after = _json_field(answer, "retry_after")
-            return status, None if retry_after is None else str(retry_after), answer
+            retry = fields.get("retry_after")
+            return _Answer(status, None if retry is None else str(retry), fields, answer)
 
     def _renewed(self) -> bool:
         """Take a new token from ``refresh`` if it has one; True when it did."""
@@ -243,14 +267,6 @@ class HTTPTransport:
         if response.will_close:
             self.close()
         return response.status, response.headers, payload
-
-
-def _json_field(payload: bytes, name: str) -> Any:
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return None
-    return value.get(name) if isinstance(value, dict) else None
 
 
 def _retry_after(value: str | None) -> float | None:

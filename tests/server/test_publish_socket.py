@@ -13,6 +13,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from jupyter_sse.server import publish_socket as publish_socket_module
 from tests.support.server import Server, wait_for
 from tests.support.viewers import mint, open_link
 
@@ -199,3 +200,21 @@ async def test_a_server_holds_at_most_max_publish_sockets(server: Server) -> Non
         assert "maximum of 1 publish sockets; POST sse/publish" in body["error"]
         assert len((await exchange(first, GOOD))["ids"]) == 1
         assert (await server.publish(GOOD)).status_code == 200
+
+
+async def test_an_idle_socket_is_closed_and_a_message_restarts_its_idle_time(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel that stopped publishing does not hold one of ``max_publish_sockets``
+    for ever: ``IDLE_CLOSE`` without a message (here shortened) closes its socket."""
+    monkeypatch.setattr(publish_socket_module, "IDLE_CLOSE", 1.0)
+    async with publish_socket(server) as conn:
+        # Messages closer together than the idle time keep it open past it.
+        for _ in range(4):
+            assert len((await exchange(conn, GOOD))["ids"]) == 1
+            await asyncio.sleep(0.4)
+        assert conn.close_code is None
+        assert await asyncio.wait_for(conn.read_message(), 5) is None
+        assert conn.close_code == 1000
+    await wait_for(lambda: not server.app.services.publish_sockets, what="the socket let go")
+    assert (await server.channels())["c"]["events"] == 4

@@ -28,7 +28,7 @@ from . import tokens
 from .auth import author_of, bearer_token
 from .broker.base import BrokerUnavailable
 from .handler_base import BodyHandler, RefusedError, SSEHandler
-from .metrics import COUNTS, PUBLISH_SECONDS
+from .metrics import COUNTS, PUBLISH_SECONDS_POST
 from .publishing import publish_body
 from .secret import InvalidSecret
 from .streams import EventStream, StreamScope, take_socket
@@ -192,7 +192,7 @@ class PublishHandler(BodyHandler):
 
     @allow_unauthenticated
     async def post(self) -> None:
-        with PUBLISH_SECONDS.time():
+        with PUBLISH_SECONDS_POST.time():
             await self._publish()
 
     async def _publish(self) -> None:

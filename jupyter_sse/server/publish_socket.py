@@ -34,7 +34,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .auth import Principal, bearer_token
 from .handler_base import AUTH_RESOURCE, RefusedError, SSEHandler
-from .metrics import PUBLISH_SECONDS
+from .metrics import PUBLISH_SECONDS_SOCKET
 from .publishing import publish_body
 from .secret import InvalidSecret
 
@@ -118,7 +118,7 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
         self._rearm()
         body = message.encode() if isinstance(message, str) else message
         answer: dict[str, Any]
-        with PUBLISH_SECONDS.time():
+        with PUBLISH_SECONDS_SOCKET.time():
             try:
                 if self.principal.kind == "publisher" and (
                     self.services.publish_token.subject_of(self._token) is None

@@ -14,6 +14,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from jupyter_sse.server import publish_socket as publish_socket_module
+from tests.support.metrics import delta, scrape
 from tests.support.server import Server, wait_for
 from tests.support.viewers import mint, open_link
 
@@ -218,3 +219,14 @@ async def test_an_idle_socket_is_closed_and_a_message_restarts_its_idle_time(
         assert conn.close_code == 1000
     await wait_for(lambda: not server.app.services.publish_sockets, what="the socket let go")
     assert (await server.channels())["c"]["events"] == 4
+
+
+async def test_its_messages_are_timed_apart_from_posts(server: Server) -> None:
+    before = await scrape(server)
+    async with publish_socket(server) as conn:
+        for _ in range(2):
+            assert len((await exchange(conn, GOOD))["ids"]) == 1
+    after = await scrape(server)
+    count = "jupyter_sse_publish_request_seconds_count"
+    assert delta(before, after, count, via="socket") == 2
+    assert delta(before, after, count, via="post") == 0

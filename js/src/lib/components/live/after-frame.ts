@@ -1,7 +1,8 @@
 import { flushSync } from "svelte";
 
 /**
- * Text a person reads beside a live chart (counts, legend values), written in the task
+ * Live text a person reads (a chart's count and legend values, progress counts, badges,
+ * table and log rows: what `throttled` applies after a wait) is written in the task
  * after the next frame is drawn: every such write of that frame in one batch, and the
  * page's style and layout worked out there, once.
  *

@@ -120,9 +120,9 @@ async def test_after_a_rotation_the_transport_renews_its_token_on_a_new_socket(
     server: Server,
 ) -> None:
     services = server.app.services
-    await services.start()
-    old = server.publish_token
-    transport = HTTPTransport(server.base, old, refresh=lambda: services.publish_token.value)
+    transport = HTTPTransport(
+        server.base, server.publish_token, refresh=lambda: services.publish_token.value
+    )
     try:
         await asyncio.to_thread(transport.send, [event("r", {"text": "before"})])
         new = await server.rotate_secret()

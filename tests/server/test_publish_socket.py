@@ -175,10 +175,7 @@ async def test_sockets_count_against_the_connection_limits(server: Server) -> No
 async def test_a_rotated_secret_ends_the_sockets_of_the_old_publish_token(
     server: Server,
 ) -> None:
-    services = server.app.services
-    await services.start()
-    old = server.publish_token
-    async with publish_socket(server, old) as conn:
+    async with publish_socket(server) as conn:
         assert len((await exchange(conn, GOOD))["ids"]) == 1
         new = await server.rotate_secret()
         answer = await exchange(conn, GOOD)

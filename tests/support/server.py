@@ -65,9 +65,9 @@ class Server:
 
     async def rotate_secret(self) -> str:
         """Rotate the secret as ``jupyter sse rotate-secret`` in another process does;
-        return the publish token once this server took the new one (its services must
-        have started: they watch the file)."""
+        return the publish token once this server took the new one."""
         services = self.app.services
+        await services.start()  # they watch the file; a test server may not have started them
         old = services.publish_token.value
         ServerSecret(services.viewer_secret.path).rotate()
         await wait_for(lambda: services.publish_token.value != old, what="the new publish token")

@@ -49,6 +49,7 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
     key = ""
     _token = ""
     _idle: object | None = None
+    _last_message = 0.0  # loop time
 
     def check_origin(self, origin: str | None = None) -> bool:
         # The rule of every other route (Origin, when sent, must be this server or
@@ -106,7 +107,9 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
 
     def open(self, *args: str, **kwargs: str) -> None:
         self.services.publish_sockets.add(self)
-        self._rearm()
+        loop = IOLoop.current()
+        self._last_message = loop.time()
+        self._idle = loop.call_later(IDLE_CLOSE, self._close_if_idle)
 
     async def on_message(self, message: str | bytes) -> None:
         connection = self.ws_connection
@@ -115,7 +118,7 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
             # could not be answered, so it is not published; the publisher, seeing the
             # close instead of an answer, sends it again on a new socket.
             return
-        self._rearm()
+        self._last_message = IOLoop.current().time()
         body = message.encode() if isinstance(message, str) else message
         answer: dict[str, Any]
         with PUBLISH_SECONDS_SOCKET.time():
@@ -144,14 +147,17 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
 
     def on_close(self) -> None:
         self.services.publish_sockets.discard(self)
-        self._disarm()
-
-    def _rearm(self) -> None:
-        self._disarm()
-        loop = IOLoop.current()
-        self._idle = loop.call_later(IDLE_CLOSE, self.close, 1000, "idle")
-
-    def _disarm(self) -> None:
         if self._idle is not None:
             IOLoop.current().remove_timeout(self._idle)
             self._idle = None
+
+    def _close_if_idle(self) -> None:
+        # One timer per socket, moved on when it fires rather than replaced at each
+        # message: a kernel may send a thousand a second.
+        loop = IOLoop.current()
+        left = self._last_message + IDLE_CLOSE - loop.time()
+        if left > 0:
+            self._idle = loop.call_later(left, self._close_if_idle)
+        else:
+            self._idle = None
+            self.close(1000, "idle")

@@ -10,12 +10,20 @@ sweep reaches a viewer in one write.
   no added delay.
 - A busy server (long sweeps, ``LONG_SWEEP`` or more: ~4 ms of ``send`` at 1,000
   streams, each followed by new work within half as long again, ``BUSY_SWEEPS`` times
-  in a row: sweeps take two-thirds of the loop or more): the next sweep waits until the
-  loop has had ``HOLD_RATIO`` times as long as the last sweep took, at most
-  ``max_delay``, for everything else. Requests read meanwhile add their events to that
-  next sweep. A publisher that sends one event per request and waits for each answer
-  would otherwise get one request in per sweep: each event swept to every stream on its
-  own, and the publisher held to ~200 events/s at 1,000 streams.
+  in a row, while sweeps, one per publish, would take ``BUSY_SHARE`` of the loop or
+  more over the last several sweeps): the next sweep waits until the loop has had
+  ``HOLD_RATIO`` times as long as the last sweep took, at most ``max_delay``, for
+  everything else. Requests read meanwhile add their events to that next sweep. A
+  publisher that sends one event per request and waits for each answer would otherwise
+  get one request in per sweep: each event swept to every stream on its own, and the
+  publisher held to ~200 events/s at 1,000 streams.
+- The share is what holds a steady rate apart from a queue. At 100 events/s and 5 ms
+  sweeps, one event in fifty or so comes while a sweep runs (the one before it came
+  late), and two such in a row looked like a queue to the gaps alone: the hold then
+  cost those events up to 10 ms, the stream's p99 (p99 16-17 ms against 5 with no
+  hold, ``bench/README.md``). Sweeps then take half the loop; a queue behind them
+  (one request after each answer, or more publishes than sweeps can carry one by
+  one) keeps them at nine-tenths or more, or, held, at several times the loop.
 - A hold that gathered no second publish (``arrived``) ends the busy spell: nothing is
   queueing behind the sweeps. Without this a steady 100 events/s could hold every
   sweep: a held sweep ends later, so the next event comes soon after its end, which
@@ -50,6 +58,16 @@ BUSY_GAP: Final = 0.5  # of the last sweep's length
 # sweeps), a hold as long as the sweep let 580-730 events/s through and twice as long
 # 1,000/s (``bench/README.md``); every held event waits up to the hold more.
 HOLD_RATIO: Final = 2
+# Sweeps, one per publish (each as long as the last sweep carrying it took), would take
+# this share of the loop or more: a load the loop cannot carry one publish at a time.
+# Measured over the last several sweeps (each weighed ``SHARE_DECAY`` times the one
+# after it), so that one late event does not make a trickle look like a queue. A quiet
+# spell (no sweep for ``QUIET_SWEEPS`` times as long as one takes) starts the measure
+# afresh, as that many sweeps' length: a load that starts after it is seen within a few
+# sweeps, and the load before it (a burst of many publishes a sweep) is forgotten.
+BUSY_SHARE: Final = 2 / 3
+SHARE_DECAY: Final = 0.75
+QUIET_SWEEPS: Final = 4
 
 
 class Flushable(Protocol):
@@ -69,6 +87,7 @@ class Tick:
         "_arrivals",
         "_busy",
         "_carried",
+        "_demand",
         "_due",
         "_handle",
         "_held",
@@ -77,6 +96,7 @@ class Tick:
         "_later",
         "_max_delay",
         "_running",
+        "_span",
         "sweeps",
     )
 
@@ -91,6 +111,10 @@ class Tick:
         self._held = False  # the next (or running) sweep was held
         self._arrivals = 0  # publishes since the last sweep began
         self._carried = 0  # publishes the last sweep carried
+        # Decayed sums over past sweeps: loop time their publishes would have taken in
+        # sweeps of their own, and loop time the sweeps spanned (`share`).
+        self._demand = 0.0
+        self._span = 0.0
         self.sweeps = 0  # sweeps run so far
 
     def defer(self, item: Flushable) -> None:
@@ -123,6 +147,11 @@ class Tick:
         return self._carried
 
     @property
+    def share(self) -> float:
+        """The share of the loop that recent sweeps would have taken, one per publish."""
+        return self._demand / self._span if self._span else 0.0
+
+    @property
     def due_at(self) -> float | None:
         """Loop time at which the next sweep is held until; None when it runs at the end
         of this tick (or nothing is due)."""
@@ -138,7 +167,11 @@ class Tick:
             self._busy = 0  # the hold gathered nothing: no load is queueing
         # Work that comes back before the loop had half as long as the last sweep took:
         # one more in a row; a quiet spell starts the count again.
-        busy = took >= LONG_SWEEP and loop.time() < self._last_end + BUSY_GAP * took
+        busy = (
+            took >= LONG_SWEEP
+            and loop.time() < self._last_end + BUSY_GAP * took
+            and self.share >= BUSY_SHARE
+        )
         self._busy = self._busy + 1 if busy else 0
         self._held = self._busy >= BUSY_SWEEPS and self._max_delay > 0
         if self._held:
@@ -163,7 +196,18 @@ class Tick:
         finally:
             self._running = False
             self._handle = None
-            self._last_start, self._last_end = start, loop.time()
+            end = loop.time()
+            took = end - start
+            # A sweep that carried no publish (a stream's backlog, a burst's rest) is
+            # loop time all the same: it counts as one.
+            demand = max(self._carried, 1) * took
+            span = end - self._last_end
+            if span > QUIET_SWEEPS * took:  # after a quiet spell: measured afresh
+                self._demand, self._span = demand, QUIET_SWEEPS * took
+            else:
+                self._demand = SHARE_DECAY * self._demand + demand
+                self._span = SHARE_DECAY * self._span + span
+            self._last_start, self._last_end = start, end
             if self._later:
                 self._due += self._later
                 self._later = []

@@ -22,7 +22,7 @@ from traitlets import TraitError
 from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.memory import MemoryBroker
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
-from jupyter_sse.server.tick import BUSY_SWEEPS, Tick
+from jupyter_sse.server.tick import BUSY_SHARE, BUSY_SWEEPS, Tick
 from tests.support.raw_http import SO_TIMESTAMPNS, raw_request, raw_stream, read_until
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import Event, StreamReader
@@ -92,9 +92,17 @@ async def long_sweeps(tick: Tick, count: int) -> None:
     await ended
 
 
-async def busy_server(tick: Tick) -> None:
-    """The state of a sustained load: the next deferral is held."""
-    await long_sweeps(tick, BUSY_SWEEPS)
+async def busy_server(tick: Tick) -> int:
+    """The state of a sustained load: the next deferral is held. Long sweeps back to
+    back from a quiet server until they have taken ``BUSY_SHARE`` of the loop for
+    ``BUSY_SWEEPS`` sweeps in a row; returns the sweeps run."""
+    streak = 0
+    for _ in range(12):  # a load after a quiet spell is seen within a few sweeps
+        await long_sweeps(tick, 1)
+        streak = streak + 1 if tick.share >= BUSY_SHARE else 0
+        if streak == BUSY_SWEEPS:
+            return tick.sweeps
+    raise AssertionError(f"still not busy after {tick.sweeps} long sweeps: {tick.share:.2f}")
 
 
 async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
@@ -109,7 +117,7 @@ async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
 
 async def test_events_on_a_busy_server_share_the_next_sweep() -> None:
     tick = Tick(max_delay=60.0)
-    await busy_server(tick)
+    busy = await busy_server(tick)
     b, c = Item(tick, "b"), Item(tick, "c")
     tick.defer(b)
     assert tick.due_at is not None
@@ -118,7 +126,7 @@ async def test_events_on_a_busy_server_share_the_next_sweep() -> None:
     assert not b.swept
     tick.defer(c)
     await wait_for(lambda: b.swept and c.swept, what="the held sweep")
-    assert b.swept == c.swept == [BUSY_SWEEPS + 1]
+    assert b.swept == c.swept == [busy + 1]
 
 
 async def test_a_lone_burst_after_a_long_sweep_is_not_held() -> None:
@@ -145,6 +153,44 @@ async def test_a_steady_trickle_is_not_held() -> None:
         await asyncio.sleep(0.7 * LONG)
 
 
+async def test_events_that_land_behind_a_sweep_now_and_then_are_not_held() -> None:
+    """A steady rate whose sweeps take half the loop (100 events/s, 5 ms sweeps), where
+    a few events in a row come while a sweep runs (the one before came late): the gaps
+    alone look like a queue, the share does not; none of them is held."""
+    tick = Tick(max_delay=60.0)
+    for step in range(8):  # half the loop: a sweep, then as long again free
+        item = Item(tick, f"e{step}", takes=LONG)
+        tick.defer(item)
+        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+        await asyncio.sleep(LONG)
+    for step in range(3):  # then each event right behind the sweep before
+        item = Item(tick, f"late{step}", takes=LONG)
+        tick.defer(item)
+        assert tick.due_at is None, f"held after {step} late events, share {tick.share:.2f}"
+        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+    assert tick.share < BUSY_SHARE
+
+
+async def test_a_quiet_spell_forgets_the_load_before_it() -> None:
+    """After held sweeps that carried many publishes each, and a quiet spell, a trickle
+    whose events come right behind their sweeps is not held: the share is measured
+    afresh, not decayed from the load before."""
+    tick = Tick(max_delay=60.0)
+    await busy_server(tick)
+    for _ in range(3):
+        for _ in range(10):
+            tick.arrived()
+        await long_sweeps(tick, 1)
+    assert tick.carried == 10
+    assert tick.share > 2
+    await asyncio.sleep(5 * LONG)
+    for step in range(3):
+        item = Item(tick, f"late{step}", takes=LONG)
+        tick.defer(item)
+        assert tick.due_at is None, f"held after {step} late events, share {tick.share:.2f}"
+        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+
+
 async def test_a_held_sweep_waits_at_most_the_bound() -> None:
     loop = asyncio.get_running_loop()
     tick = Tick(max_delay=0.01)
@@ -160,13 +206,13 @@ async def test_a_held_sweep_waits_at_most_the_bound() -> None:
 
 async def test_after_the_hold_the_server_is_idle_again() -> None:
     tick = Tick(max_delay=0.01)
-    await busy_server(tick)
+    busy = await busy_server(tick)
     await asyncio.sleep(0.05)  # past the hold: the loop had its turn
     item = Item(tick, "b")
     tick.defer(item)
     assert tick.due_at is None
     await asyncio.sleep(0)
-    assert item.swept == [BUSY_SWEEPS + 1]
+    assert item.swept == [busy + 1]
 
 
 async def test_a_held_sweep_leaves_the_loop_longer_than_a_sweep() -> None:
@@ -188,7 +234,7 @@ async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
     held sweep ends later, so the next event comes soon after its end, which looks like
     load queueing behind the sweeps."""
     tick = Tick(max_delay=60.0)
-    await busy_server(tick)
+    busy = await busy_server(tick)
     after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     tick.arrived()  # the one publish the held sweep carries
     tick.defer(Step(tick, lambda: after.set_result(None)))
@@ -200,7 +246,7 @@ async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
     tick.defer(nxt)  # right after a long sweep, but the hold gathered nothing
     assert tick.due_at is None
     await asyncio.sleep(0)
-    assert nxt.swept == [BUSY_SWEEPS + 2]
+    assert nxt.swept == [busy + 2]
 
 
 async def test_a_hold_that_gathered_publishes_keeps_holding() -> None:
@@ -231,12 +277,12 @@ async def test_a_publish_is_one_arrival_however_many_events() -> None:
 
 async def test_zero_bound_never_holds() -> None:
     tick = Tick(max_delay=0.0)
-    await busy_server(tick)
+    busy = await busy_server(tick)
     item = Item(tick, "b")
     tick.defer(item)
     assert tick.due_at is None
     await asyncio.sleep(0)
-    assert item.swept == [BUSY_SWEEPS + 1]
+    assert item.swept == [busy + 1]
 
 
 async def test_flushes_deferred_during_a_sweep_run_in_it() -> None:

@@ -24,10 +24,12 @@ sweep reaches a viewer in one write.
   hold, ``bench/README.md``). Sweeps then take half the loop; a queue behind them
   (one request after each answer, or more publishes than sweeps can carry one by
   one) keeps them at nine-tenths or more, or, held, at several times the loop.
-- A hold that gathered no second publish (``arrived``) ends the busy spell: nothing is
-  queueing behind the sweeps. Without this a steady 100 events/s could hold every
+- A hold that gathered no more publishes (``arrived``) than sweeps of their own could
+  have carried in its time (the hold and the held sweep) ends the busy spell: nothing
+  is queueing that holding helps. Without this a steady 100 events/s could hold every
   sweep: a held sweep ends later, so the next event comes soon after its end, which
-  looks like work queueing behind it.
+  looks like work queueing behind it; and while sweeps are slow (8 ms at the start of
+  a run here) a 10 ms hold gathers two events at that rate, hold after hold.
 - A lone burst is not held: two events a millisecond apart on an otherwise quiet server
   (a publisher catching up) go in two sweeps back to back. Holding the second for the
   loop's turn would add a whole sweep's time to its latency and gain nothing: no third
@@ -87,6 +89,7 @@ class Tick:
         "_arrivals",
         "_busy",
         "_carried",
+        "_cycle",
         "_demand",
         "_due",
         "_handle",
@@ -111,6 +114,7 @@ class Tick:
         self._held = False  # the next (or running) sweep was held
         self._arrivals = 0  # publishes since the last sweep began
         self._carried = 0  # publishes the last sweep carried
+        self._cycle = 0.0  # from the end of the sweep before the last to the last's end
         # Decayed sums over past sweeps: loop time their publishes would have taken in
         # sweeps of their own, and loop time the sweeps spanned (`share`).
         self._demand = 0.0
@@ -163,8 +167,10 @@ class Tick:
         # A fresh context: the callback must not keep the publishing request alive.
         context = contextvars.Context()
         took = self._last_end - self._last_start
-        if self._held and self._carried < 2:
-            self._busy = 0  # the hold gathered nothing: no load is queueing
+        if self._held and self._carried * took <= self._cycle:
+            # The hold gathered no more publishes than sweeps of their own could have
+            # carried in its time: nothing is queueing that holding helps.
+            self._busy = 0
         # Work that comes back before the loop had half as long as the last sweep took:
         # one more in a row; a quiet spell starts the count again.
         busy = (
@@ -201,7 +207,7 @@ class Tick:
             # A sweep that carried no publish (a stream's backlog, a burst's rest) is
             # loop time all the same: it counts as one.
             demand = max(self._carried, 1) * took
-            span = end - self._last_end
+            span = self._cycle = end - self._last_end
             if span > QUIET_SWEEPS * took:  # after a quiet spell: measured afresh
                 self._demand, self._span = demand, QUIET_SWEEPS * took
             else:

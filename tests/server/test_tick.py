@@ -249,16 +249,41 @@ async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
     assert nxt.swept == [busy + 2]
 
 
+async def test_a_hold_that_gathered_too_few_publishes_ends_the_busy_spell() -> None:
+    """A held sweep that carried two publishes in three sweeps' time (its hold of two,
+    and itself): sweeps of their own would have carried them in less. A trickle while
+    sweeps are slow (100 events/s, 8 ms sweeps, a 10 ms hold) does that, and a chain
+    of such holds delayed every event of it by the hold."""
+    tick = Tick(max_delay=60.0)
+    busy = await busy_server(tick)
+    after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    tick.arrived()
+    tick.defer(Step(tick, lambda: after.set_result(None)))
+    assert tick.due_at is not None
+    await asyncio.sleep(0)
+    tick.arrived()  # a second request read while the sweep was held
+    await after
+    assert tick.carried == 2
+    nxt = Item(tick, "next")
+    tick.defer(nxt)
+    assert tick.due_at is None
+    await asyncio.sleep(0)
+    assert nxt.swept == [busy + 2]
+
+
 async def test_a_hold_that_gathered_publishes_keeps_holding() -> None:
+    """Four publishes in a held sweep of three sweeps' time: holding carried more than
+    sweeps of their own could have, so the next sweep is held too."""
     tick = Tick(max_delay=60.0)
     await busy_server(tick)
     after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     tick.arrived()
     tick.defer(Step(tick, lambda: after.set_result(None)))
     await asyncio.sleep(0)
-    tick.arrived()  # a second request read while the sweep was held
+    for _ in range(3):  # more requests read while the sweep was held
+        tick.arrived()
     await after
-    assert tick.carried == 2
+    assert tick.carried == 4
     tick.defer(Item(tick, "next"))
     assert tick.due_at is not None
 

@@ -105,6 +105,16 @@ async def busy_server(tick: Tick) -> int:
     raise AssertionError(f"still not busy after {tick.sweeps} long sweeps: {tick.share:.2f}")
 
 
+async def late_events_are_not_held(tick: Tick, count: int = 3) -> None:
+    """``count`` long sweeps, each deferred right after the one before ended (an event
+    that came while the sweep before ran); none of them may be held."""
+    for step in range(count):
+        item = Item(tick, f"late{step}", takes=LONG)
+        tick.defer(item)
+        assert tick.due_at is None, f"held after {step} late events, share {tick.share:.2f}"
+        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+
+
 async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
     """No event is held when the server is idle, however large the bound."""
     tick = Tick(max_delay=60.0)
@@ -163,11 +173,7 @@ async def test_events_that_land_behind_a_sweep_now_and_then_are_not_held() -> No
         tick.defer(item)
         await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
         await asyncio.sleep(LONG)
-    for step in range(3):  # then each event right behind the sweep before
-        item = Item(tick, f"late{step}", takes=LONG)
-        tick.defer(item)
-        assert tick.due_at is None, f"held after {step} late events, share {tick.share:.2f}"
-        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+    await late_events_are_not_held(tick)  # then each right behind the sweep before
     assert tick.share < BUSY_SHARE
 
 
@@ -184,11 +190,7 @@ async def test_a_quiet_spell_forgets_the_load_before_it() -> None:
     assert tick.carried == 10
     assert tick.share > 2
     await asyncio.sleep(5 * LONG)
-    for step in range(3):
-        item = Item(tick, f"late{step}", takes=LONG)
-        tick.defer(item)
-        assert tick.due_at is None, f"held after {step} late events, share {tick.share:.2f}"
-        await wait_for(lambda item=item: item.swept, what="the sweep")  # type: ignore[misc]
+    await late_events_are_not_held(tick)
 
 
 async def test_a_held_sweep_waits_at_most_the_bound() -> None:

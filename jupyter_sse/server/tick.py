@@ -63,14 +63,14 @@ BUSY_GAP: Final = 0.5  # of the last sweep's length
 HOLD_RATIO: Final = 2
 # Sweeps, one per publish (each as long as the last sweep carrying it took), would take
 # this share of the loop or more: a load the loop cannot carry one publish at a time.
-# Four-fifths, not two-thirds: 100 requests/s with 6 ms sweeps (a slower hour of the
-# bench's VM) read 0.6-0.7, and two-thirds held a few of their sweeps (p99 16.5 ms
-# where unheld sweeps give 5-8).
 # Measured over the last several sweeps (each weighed ``SHARE_DECAY`` times the one
 # after it), so that one late event does not make a trickle look like a queue. A quiet
 # spell (no sweep for ``QUIET_SWEEPS`` times as long as one takes) starts the measure
 # afresh, as that many sweeps' length: a load that starts after it is seen within a few
 # sweeps, and the load before it (a burst of many publishes a sweep) is forgotten.
+# Four-fifths, not two-thirds: 100 requests/s with 6 ms sweeps (a slower hour of the
+# bench's VM) read 0.6-0.7, and two-thirds held a few of their sweeps (p99 16.5 ms
+# where unheld sweeps give 5-8).
 BUSY_SHARE: Final = 0.8
 SHARE_DECAY: Final = 0.75
 QUIET_SWEEPS: Final = 4

@@ -318,10 +318,14 @@ class MemoryBroker:
         # would cost every viewer the whole snapshot).
         wanted = dict.fromkeys([*names, *explicit_channels(patterns)])
         states = []
+        # The same people often watch every channel of a pattern: their presence text
+        # is then kept once for this viewer, not once per channel.
+        texts: dict[str | None, str | None] = {}
         for name in wanted:
             ch = self._channels.get(name)
             state = ch.state.snapshot_json() if ch is not None else "{}"
-            states.append((name, state, self._presence(name)))
+            presence = self._presence(name)
+            states.append((name, state, texts.setdefault(presence, presence)))
         frames = (
             snapshot_frame(cursor, name, now, with_presence(state, presence))
             for name, state, presence in states

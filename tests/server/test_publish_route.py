@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
+from jupyter_server.base.handlers import log as jupyter_log
+from prometheus_client import REGISTRY
 
 from tests.support.server import Server
 
@@ -126,3 +129,51 @@ async def test_health(server: Server) -> None:
     assert body["state"] == "ok"
     assert body["broker"] in ("memory", "redis")
     assert body["connections"] == 0
+
+
+def publish_requests_timed() -> float:
+    """Publishes that jupyter_server's request-duration metric has counted."""
+    labels = {
+        "method": "POST",
+        "handler": "jupyter_sse.server.handlers.PublishHandler",
+        "status_code": "200",
+    }
+    return REGISTRY.get_sample_value("http_request_duration_seconds_count", labels) or 0.0
+
+
+async def test_a_publish_is_logged_where_debug_is_shown_and_always_timed(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """jupyter_server logs each successful request at DEBUG. The publish route makes that
+    record only when a handler would show it (at 1,000 publishes/s, making it for the
+    handlers to drop cost a tenth of the server's time); the request-duration metric
+    counts every publish."""
+    app_log = jupyter_log()  # the handlers' logger
+    made: list[str] = []  # every record the logger is handed, before any handler's level
+
+    def note(record: logging.LogRecord) -> bool:
+        line = record.getMessage()
+        if line.startswith("200 POST ") and "sse/publish" in line:
+            made.append(line)
+        return True
+
+    before = publish_requests_timed()
+    # Every handler the record could reach at INFO, as on a server run at that level
+    # (pytest's own handlers take every level).
+    levels = [(h, h.level) for h in (*app_log.handlers, *logging.getLogger().handlers)]
+    app_log.addFilter(note)
+    try:
+        for handler, _ in levels:
+            handler.setLevel(logging.INFO)
+        await server.publish_ok(GOOD)
+        assert made == []
+        assert publish_requests_timed() == before + 1
+        caplog.handler.setLevel(logging.DEBUG)  # one handler shows DEBUG: the line is made
+        await server.publish_ok(GOOD)
+    finally:
+        app_log.removeFilter(note)
+        for handler, level in levels:
+            handler.setLevel(level)
+    assert len(made) == 1
+    assert made[0] in [r.getMessage() for r in caplog.records]
+    assert publish_requests_timed() == before + 2

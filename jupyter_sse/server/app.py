@@ -153,11 +153,13 @@ class SSEApp(ServerChannelSettings, WebhookSettings, ChatSettings, ExtensionApp)
         help=f"""Milliseconds the write of new events to every stream may be held while the
         server is busy (default {DEFAULT_MAX_DELAY * 1000:g}). When writes to all streams
         take 1 ms or more (~4 ms at 1,000 streams) and new events keep coming before the
-        loop had half as long again, twice in a row, the next write waits twice as long
-        as the last took, up to this, while the server reads requests; the events they
-        carry then go out together in it. A quiet server writes an event as soon as its
-        request is handled, a lone burst in two writes back to back, and a wait that
-        gathered no second request ends the busy spell. Higher: more requests
+        loop had half as long again, twice in a row, the next write waits while the
+        server reads requests that keep coming, until they stop (none for 0.15 of the
+        last write's length), at most twice as long as the last took, and at most this;
+        the events they carry then go out together in it. A quiet server writes an event
+        as soon as its request is handled, a lone burst in two writes back to back, and a
+        wait that gathered no more requests than writes of their own could have carried
+        ends the busy spell. Higher: more requests
         between long writes (many streams, publishers sending one event per request);
         lower: less added latency. 0: never held.""",
     )

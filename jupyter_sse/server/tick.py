@@ -11,12 +11,16 @@ sweep reaches a viewer in one write.
 - A busy server (long sweeps, ``LONG_SWEEP`` or more: ~4 ms of ``send`` at 1,000
   streams, each followed by new work within half as long again, ``BUSY_SWEEPS`` times
   in a row, while sweeps, one per publish, would take ``BUSY_SHARE`` of the loop or
-  more over the last several sweeps): the next sweep waits until the loop has had
-  ``HOLD_RATIO`` times as long as the last sweep took, at most ``max_delay``, for
-  everything else. Requests read meanwhile add their events to that next sweep. A
-  publisher that sends one event per request and waits for each answer would otherwise
-  get one request in per sweep: each event swept to every stream on its own, and the
-  publisher held to ~200 events/s at 1,000 streams.
+  more over the last several sweeps): the next sweep is held while requests keep
+  coming, until none has come for ``QUIET_GAP`` of a sweep's length, and at most until
+  the loop has had ``HOLD_RATIO`` times as long as the last sweep took (at most
+  ``max_delay``) for everything else. Requests read meanwhile add their events to that
+  next sweep. A publisher that sends one event per request and waits for each answer
+  would otherwise get one request in per sweep: each event swept to every stream on its
+  own, and the publisher held to ~200 events/s at 1,000 streams. Ending the hold when
+  the requests stop keeps a burst's events from waiting out the rest of it (one event
+  per request at 1,000 events/s: p50 6.3-7.4 ms rather than 7.8-8.6 in the same half
+  hours, ``bench/README.md``).
 - The share is what holds a steady rate apart from a queue. At 100 events/s and 5 ms
   sweeps, one event in fifty or so comes while a sweep runs (the one before it came
   late), and two such in a row looked like a queue to the gaps alone: the hold then
@@ -49,6 +53,11 @@ from typing import Final, Protocol
 # A sweep shorter than this is not worth holding the next one for: the hold would cost
 # a viewer more than the loop time it frees (epoll waits in whole milliseconds).
 LONG_SWEEP: Final = 0.001  # seconds
+# epoll waits in whole milliseconds, rounded up, so a timer fires up to this late. A held
+# sweep's timer is set this much early, and the loop then turns over (reading whatever
+# comes, ~10 us a turn) until the sweep is due: at most a millisecond of a busy loop per
+# held sweep, where a late timer would add up to a millisecond to every event it holds.
+EPOLL_GRAIN: Final = 0.001  # seconds
 DEFAULT_MAX_DELAY: Final = 0.010  # seconds; the default of SSEApp.max_write_delay
 # Long sweeps in a row, each followed by new work before the loop had half as long as
 # it took, after which the next is held: a sustained load, not a lone burst. Half, not
@@ -56,11 +65,23 @@ DEFAULT_MAX_DELAY: Final = 0.010  # seconds; the default of SSEApp.max_write_del
 # then came within a sweep's length of its end; holding it bought nothing but delay.
 BUSY_SWEEPS: Final = 2
 BUSY_GAP: Final = 0.5  # of the last sweep's length
-# How long a busy server's loop gets for requests between sweeps, in sweeps: sweeps then
-# take at most a third of its time. At one event per request and 1,000 streams (~4 ms
-# sweeps), a hold as long as the sweep let 580-730 events/s through and twice as long
-# 1,000/s (``bench/README.md``); every held event waits up to the hold more.
+# How long a busy server's loop gets for requests between sweeps, at most, in sweeps:
+# sweeps then take at most a third of its time. At one event per request and 1,000
+# streams (~4 ms sweeps), a hold as long as the sweep let 580-730 events/s through and
+# twice as long 1,000/s (``bench/README.md``); every held event waits up to the hold more.
 HOLD_RATIO: Final = 2
+# A held sweep runs once no publish has come for this share of the last sweep's length:
+# the requests it waited for have stopped (a publisher's burst is over), and holding on
+# only delays what it gathered. A hold that outlasts the burst also drifts against the
+# publisher's pace, and the next burst's first request lands in a sweep: it then waits
+# for that sweep, a hold and its own. 0.15: ~0.8 ms at 5 ms sweeps, twice the time
+# between publishes of one request at a time (read, answered, the next one sent).
+QUIET_GAP: Final = 0.15
+# The same while the hold has one publish only, the one that started it: that alone does
+# not show a pace. After a large sweep a publisher may take a while (reading what the
+# sweep sent it) before it sends again: 2-3 ms in the bench's fan-out, where a quarter
+# of the holds then swept a single event.
+LONE_GAP: Final = 1.0
 # Sweeps, one per publish (each as long as the last sweep carrying it took), would take
 # this share of the loop or more: a load the loop cannot carry one publish at a time.
 # Measured over the last several sweeps (each weighed ``SHARE_DECAY`` times the one
@@ -96,14 +117,18 @@ class Tick:
         "_cycle",
         "_demand",
         "_due",
+        "_due_time",
         "_handle",
         "_held",
+        "_hold_end",
+        "_last_arrival",
         "_last_end",
         "_last_start",
         "_later",
         "_max_delay",
         "_running",
         "_span",
+        "_took",
         "sweeps",
     )
 
@@ -116,6 +141,10 @@ class Tick:
         self._running = False
         self._busy = 0  # long sweeps in a row followed by new work within half their length
         self._held = False  # the next (or running) sweep was held
+        self._hold_end = 0.0  # loop time a held sweep runs at, at the latest
+        self._took = 0.0  # how long the sweep before the held one took
+        self._last_arrival = 0.0  # loop time of the last publish while held
+        self._due_time: float | None = None  # loop time the held sweep is due at
         self._arrivals = 0  # publishes since the last sweep began
         self._carried = 0  # publishes the last sweep carried
         self._cycle = 0.0  # from the end of the sweep before the last to the last's end
@@ -138,8 +167,15 @@ class Tick:
 
     def arrived(self) -> None:
         """One publish's events went to the fan-outs (a request's, or a message from
-        Redis): a held sweep that carries two or more of them was worth holding."""
+        Redis): a held sweep waits while they keep coming, and one that carries more
+        of them than sweeps of their own could have was worth holding."""
         self._arrivals += 1
+        if self._held and self._handle is not None:  # a held sweep is waiting
+            self._last_arrival = asyncio.get_running_loop().time()
+            if self._arrivals == 2:
+                # The pace shows from the second publish on: the hold may end sooner.
+                self._handle.cancel()
+                self._wait(self._hold_until())
 
     def later(self, item: Flushable) -> None:
         """Flush ``item`` in the sweep after the one running (what is left of a group's
@@ -163,13 +199,10 @@ class Tick:
     def due_at(self) -> float | None:
         """Loop time at which the next sweep is held until; None when it runs at the end
         of this tick (or nothing is due)."""
-        handle = self._handle
-        return handle.when() if isinstance(handle, asyncio.TimerHandle) else None
+        return self._due_time if self._handle is not None else None
 
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
-        # A fresh context: the callback must not keep the publishing request alive.
-        context = contextvars.Context()
         took = self._last_end - self._last_start
         if self._held and self._carried * took <= self._cycle:
             # The hold gathered no more publishes than sweeps of their own could have
@@ -185,10 +218,37 @@ class Tick:
         self._busy = self._busy + 1 if busy else 0
         self._held = self._busy >= BUSY_SWEEPS and self._max_delay > 0
         if self._held:
-            when = self._last_end + min(HOLD_RATIO * took, self._max_delay)
-            self._handle = loop.call_at(when, self._run, context=context)
+            self._last_arrival = loop.time()
+            self._hold_end = self._last_end + min(HOLD_RATIO * took, self._max_delay)
+            self._took = took
+            self._wait(self._hold_until())
         else:
-            self._handle = loop.call_soon(self._run, context=context)
+            self._due_time = None
+            # A fresh context: the callback must not keep the publishing request alive.
+            self._handle = loop.call_soon(self._run, context=contextvars.Context())
+
+    def _hold_until(self) -> float:
+        """When the held sweep is due: at the hold's end, or once publishes stopped."""
+        gap = (QUIET_GAP if self._arrivals >= 2 else LONE_GAP) * self._took
+        return min(self._hold_end, self._last_arrival + gap)
+
+    def _wait(self, when: float) -> None:
+        loop = asyncio.get_running_loop()
+        context = contextvars.Context()
+        self._due_time = when
+        if when - loop.time() > EPOLL_GRAIN:
+            self._handle = loop.call_at(when - EPOLL_GRAIN, self._wake, context=context)
+        else:
+            self._handle = loop.call_soon(self._wake, context=context)
+
+    def _wake(self) -> None:
+        """A held sweep's timer, or a turn of the loop while it is nearly due: sweep once
+        it is due; meanwhile the loop reads whatever comes."""
+        when = self._hold_until()
+        if when > asyncio.get_running_loop().time():
+            self._wait(when)
+        else:
+            self._run()
 
     def _run(self) -> None:
         loop = asyncio.get_running_loop()

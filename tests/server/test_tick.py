@@ -22,7 +22,14 @@ from traitlets import TraitError
 from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.memory import MemoryBroker
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
-from jupyter_sse.server.tick import BUSY_SHARE, BUSY_SWEEPS, Tick
+from jupyter_sse.server.tick import (
+    BUSY_SHARE,
+    BUSY_SWEEPS,
+    HOLD_RATIO,
+    LONE_GAP,
+    QUIET_GAP,
+    Tick,
+)
 from tests.support.raw_http import SO_TIMESTAMPNS, raw_request, raw_stream, read_until
 from tests.support.server import Server, wait_for
 from tests.support.sse_client import Event, StreamReader
@@ -68,8 +75,8 @@ class Member:
 class Step(Item):
     """A long flush that, once done, runs ``then`` in the next loop callback."""
 
-    def __init__(self, tick: Tick, then: Callable[[], None]) -> None:
-        super().__init__(tick, "slow", takes=LONG)
+    def __init__(self, tick: Tick, then: Callable[[], None], takes: float = LONG) -> None:
+        super().__init__(tick, "slow", takes=takes)
         self.then = then
 
     def flush(self) -> None:
@@ -77,7 +84,7 @@ class Step(Item):
         asyncio.get_running_loop().call_soon(self.then)
 
 
-async def long_sweeps(tick: Tick, count: int) -> None:
+async def long_sweeps(tick: Tick, count: int, takes: float = LONG) -> None:
     """``count`` long sweeps, each deferred right after the one before ended (new work
     coming back at once, as on a busy server); returns right after the last one."""
     ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -86,19 +93,19 @@ async def long_sweeps(tick: Tick, count: int) -> None:
         if left == 0:
             ended.set_result(None)
         else:
-            tick.defer(Step(tick, lambda: step(left - 1)))
+            tick.defer(Step(tick, lambda: step(left - 1), takes))
 
     step(count)
     await ended
 
 
-async def busy_server(tick: Tick) -> int:
+async def busy_server(tick: Tick, takes: float = LONG) -> int:
     """The state of a sustained load: the next deferral is held. Long sweeps back to
     back from a quiet server until they have taken ``BUSY_SHARE`` of the loop for
     ``BUSY_SWEEPS`` sweeps in a row; returns the sweeps run."""
     streak = 0
     for _ in range(12):  # a load after a quiet spell is seen within a few sweeps
-        await long_sweeps(tick, 1)
+        await long_sweeps(tick, 1, takes)
         streak = streak + 1 if tick.share >= BUSY_SHARE else 0
         if streak == BUSY_SWEEPS:
             return tick.sweeps
@@ -217,18 +224,58 @@ async def test_after_the_hold_the_server_is_idle_again() -> None:
     assert item.swept == [busy + 1]
 
 
-async def test_a_held_sweep_leaves_the_loop_longer_than_a_sweep() -> None:
-    """Under a sustained load the loop gets ``HOLD_RATIO`` sweeps' time for requests
-    between sweeps, so that enough of them share each sweep to keep up."""
+async def test_a_held_sweep_waits_while_publishes_keep_coming() -> None:
+    """Under a sustained load the sweep waits while requests keep coming (a publisher
+    sending one event per request), longer than a sweep and up to ``HOLD_RATIO`` sweeps'
+    time, so that enough of them share each sweep to keep up."""
     loop = asyncio.get_running_loop()
     tick = Tick(max_delay=60.0)
-    await busy_server(tick)  # the last sweep took LONG, and ended just now
-    deferred = loop.time()
-    tick.defer(Item(tick, "b"))
+    takes = 0.2  # sweeps long enough that the test's own turns are short beside them
+    busy = await busy_server(tick, takes)  # the last sweep ended just now
+    bound = loop.time() + HOLD_RATIO * takes * 1.1  # the sweep took a little over `takes`
+    items = []
+    # A publish every ~2 ms for a sweep and a quarter: past the wait for a second
+    # publish, and many times the quiet gap between two.
+    for step in range(1000):  # bounded; ends on time
+        if loop.time() > bound - 0.75 * takes:
+            break
+        tick.arrived()
+        items.append(Item(tick, f"e{step}"))
+        tick.defer(items[-1])
+        due = tick.due_at
+        assert due is not None
+        assert due <= bound
+        await asyncio.sleep(0.002)
+    assert len(items) > 10
+    assert not any(item.swept for item in items), "swept while publishes were coming"
+    await wait_for(lambda: items[-1].swept, what="the held sweep")
+    assert {sweep for item in items for sweep in item.swept} == {busy + 1}
+
+
+async def test_a_held_sweep_runs_once_publishes_stop() -> None:
+    """Two publishes, then none: the held sweep is due a quiet gap after the second,
+    not at the end of the hold (a publisher's burst is over; holding on would only
+    delay it)."""
+    loop = asyncio.get_running_loop()
+    tick = Tick(max_delay=60.0)
+    busy = await busy_server(tick)
+    bound = loop.time() + HOLD_RATIO * LONG
+    b, c = Item(tick, "b"), Item(tick, "c")
+    tick.arrived()
+    tick.defer(b)
+    first = tick.due_at
+    assert first is not None
+    # One publish waits a while for a second (LONE_GAP), not the whole hold.
+    assert first < bound - 0.5 * LONG
+    await asyncio.sleep(0)
+    tick.arrived()
+    tick.defer(c)
     due = tick.due_at
     assert due is not None
-    # Due about two sweeps' length from now; a hold of one sweep's length: about one.
-    assert due - deferred > 1.5 * LONG
+    assert due < first
+    assert due < loop.time() + 2 * QUIET_GAP * LONG
+    await wait_for(lambda: b.swept and c.swept, what="the held sweep")
+    assert b.swept == c.swept == [busy + 1]
 
 
 async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
@@ -252,18 +299,21 @@ async def test_a_hold_that_gathered_nothing_ends_the_busy_spell() -> None:
 
 
 async def test_a_hold_that_gathered_too_few_publishes_ends_the_busy_spell() -> None:
-    """A held sweep that carried two publishes in three sweeps' time (its hold of two,
-    and itself): sweeps of their own would have carried them in less. A trickle while
-    sweeps are slow (100 events/s, 8 ms sweeps, a 10 ms hold) does that, and a chain
-    of such holds delayed every event of it by the hold."""
+    """A held sweep that carried two publishes, the second late in the wait for it: in
+    its time (the hold and the sweep) sweeps of their own would have carried both. A
+    trickle while sweeps are slow (100 events/s, 12 ms sweeps) does that, and a chain of
+    such holds would delay every event of it by the hold."""
+    takes = 0.2  # sweeps long enough that the test's own sleep is short beside them
     tick = Tick(max_delay=60.0)
-    busy = await busy_server(tick)
+    busy = await busy_server(tick, takes)
     after: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     tick.arrived()
-    tick.defer(Step(tick, lambda: after.set_result(None)))
+    tick.defer(Step(tick, lambda: after.set_result(None), takes))
     assert tick.due_at is not None
-    await asyncio.sleep(0)
-    tick.arrived()  # a second request read while the sweep was held
+    # Past 0.85 of the wait (hold, quiet gap and sweep then outlast two sweeps), and
+    # ~15 ms before the hold would sweep the first alone.
+    await asyncio.sleep(0.92 * LONE_GAP * takes)
+    tick.arrived()  # a second request, read late in the hold
     await after
     assert tick.carried == 2
     nxt = Item(tick, "next")

@@ -91,6 +91,8 @@ class Counts:
         "redis_reconnects",
         "resets",
         "resumes",
+        "sweep_seconds",
+        "sweeps",
         "webhooks",
     )
 
@@ -107,6 +109,8 @@ class Counts:
         self.delivered: dict[str, int] = {}
         self.rate_limited: dict[str, int] = {}
         self.webhooks: dict[str, int] = {}
+        self.sweeps: dict[str, int] = {"at_once": 0, "held": 0}
+        self.sweep_seconds = 0.0
         self._frame = b""  # the frame last fanned out, and its type label
         self._frame_type = OTHER
 
@@ -241,6 +245,20 @@ class SSECollector(Collector):
             "Webhook outcomes: delivered, retried, failed, dropped, skipped.",
             "outcome",
             c.webhooks,
+        )
+        yield _labelled(
+            CounterMetricFamily,
+            "sweeps",
+            "Sweeps: the writes of new events to every stream at the end of a loop tick, "
+            "by when: at_once (the tick's end) or held (a busy server let requests in "
+            "first, so that their events share the sweep).",
+            "when",
+            c.sweeps,
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_sweep_seconds",
+            "Loop time spent in sweeps; its rate is the share of the loop they take.",
+            value=c.sweep_seconds,
         )
         up = GaugeMetricFamily(
             f"{PREFIX}_broker_up", "1 when the broker is ok, 0 when degraded.", labels=["broker"]

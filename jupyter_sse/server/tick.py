@@ -50,6 +50,8 @@ import asyncio
 import contextvars
 from typing import Final, Protocol
 
+from .metrics import COUNTS
+
 # A sweep shorter than this is not worth holding the next one for: the hold would cost
 # a viewer more than the loop time it frees (epoll waits in whole milliseconds).
 LONG_SWEEP: Final = 0.001  # seconds
@@ -268,6 +270,8 @@ class Tick:
             self._handle = None
             end = loop.time()
             took = end - start
+            COUNTS.sweeps["held" if self._held else "at_once"] += 1
+            COUNTS.sweep_seconds += took
             # A sweep that carried no publish (a stream's backlog, a burst's rest) is
             # loop time all the same: it counts as one.
             demand = max(self._carried, 1) * took

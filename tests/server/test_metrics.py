@@ -107,6 +107,9 @@ async def test_metrics_count_exactly_what_happened(server: Server) -> None:
     assert delta(before, after, "jupyter_sse_resumes_total") == 2
     assert delta(before, after, "jupyter_sse_resets_total") == 1
     assert delta(before, after, "jupyter_sse_sent_bytes_total") > 0
+    # Every event above went out in some sweep, at once: nothing here kept the loop busy.
+    assert delta(before, after, "jupyter_sse_sweeps_total", when="at_once") >= 3
+    assert delta(before, after, "jupyter_sse_sweep_seconds_total") > 0
     requests = 2 + flood // 20  # the stream's, the limited caller's two, the flood's
     count = "jupyter_sse_publish_request_seconds_count"
     assert delta(before, after, count, via="post") == requests + 1

@@ -22,6 +22,7 @@ from traitlets import TraitError
 from jupyter_sse.server.app import SSEApp
 from jupyter_sse.server.broker.memory import MemoryBroker
 from jupyter_sse.server.broker.routing import SWEEP_BYTES, FanOut
+from jupyter_sse.server.metrics import COUNTS
 from jupyter_sse.server.tick import (
     BUSY_SHARE,
     BUSY_SWEEPS,
@@ -135,6 +136,7 @@ async def test_idle_server_writes_at_the_end_of_the_tick() -> None:
 async def test_events_on_a_busy_server_share_the_next_sweep() -> None:
     tick = Tick(max_delay=60.0)
     busy = await busy_server(tick)
+    held = COUNTS.sweeps["held"]
     b, c = Item(tick, "b"), Item(tick, "c")
     tick.defer(b)
     assert tick.due_at is not None
@@ -144,6 +146,7 @@ async def test_events_on_a_busy_server_share_the_next_sweep() -> None:
     tick.defer(c)
     await wait_for(lambda: b.swept and c.swept, what="the held sweep")
     assert b.swept == c.swept == [busy + 1]
+    assert COUNTS.sweeps["held"] == held + 1  # jupyter_sse_sweeps_total{when="held"}
 
 
 async def test_a_lone_burst_after_a_long_sweep_is_not_held() -> None:

@@ -82,7 +82,7 @@ QUIET_GAP: Final = 0.15
 # The same while the hold has one publish only, the one that started it: that alone does
 # not show a pace. After a large sweep a publisher may take a while (reading what the
 # sweep sent it) before it sends again: 2-3 ms in the bench's fan-out, where a quarter
-# of the holds then swept a single event.
+# sweep's wait from the first publish swept a single event in every other hold.
 LONE_GAP: Final = 1.0
 # Sweeps, one per publish (each as long as the last sweep carrying it took), would take
 # this share of the loop or more: a load the loop cannot carry one publish at a time.

@@ -19,7 +19,7 @@ sweep reaches a viewer in one write.
   would otherwise get one request in per sweep: each event swept to every stream on its
   own, and the publisher held to ~200 events/s at 1,000 streams. Ending the hold when
   the requests stop keeps a burst's events from waiting out the rest of it (one event
-  per request at 1,000 events/s: p50 6.3-7.4 ms rather than 7.8-8.6 in the same half
+  per request at 1,000 events/s: p50 6.4-7.4 ms rather than 7.8-8.6 in the same half
   hours, ``bench/README.md``).
 - The share is what holds a steady rate apart from a queue. At 100 events/s and 5 ms
   sweeps, one event in fifty or so comes while a sweep runs (the one before it came
@@ -57,8 +57,8 @@ from .metrics import COUNTS
 LONG_SWEEP: Final = 0.001  # seconds
 # epoll waits in whole milliseconds, rounded up, so a timer fires up to this late. A held
 # sweep's timer is set this much early, and the loop then turns over (reading whatever
-# comes, ~10 us a turn) until the sweep is due: at most a millisecond of a busy loop per
-# held sweep, where a late timer would add up to a millisecond to every event it holds.
+# comes) until the sweep is due: at most a millisecond of a busy loop per held sweep,
+# where a late timer would add up to a millisecond to every event it holds.
 EPOLL_GRAIN: Final = 0.001  # seconds
 DEFAULT_MAX_DELAY: Final = 0.010  # seconds; the default of SSEApp.max_write_delay
 # Long sweeps in a row, each followed by new work before the loop had half as long as
@@ -172,7 +172,8 @@ class Tick:
         Redis): a held sweep waits while they keep coming, and one that carries more
         of them than sweeps of their own could have was worth holding."""
         self._arrivals += 1
-        if self._held and self._handle is not None:  # a held sweep is waiting
+        if self._held and self._handle is not None and not self._running:
+            # A held sweep is waiting for requests: this one moves its quiet gap.
             self._last_arrival = asyncio.get_running_loop().time()
             if self._arrivals == 2:
                 # The pace shows from the second publish on: the hold may end sooner.

@@ -119,10 +119,8 @@ class Tick:
         "_cycle",
         "_demand",
         "_due",
-        "_due_time",
         "_handle",
         "_held",
-        "_hold_end",
         "_last_arrival",
         "_last_end",
         "_last_start",
@@ -130,7 +128,6 @@ class Tick:
         "_max_delay",
         "_running",
         "_span",
-        "_took",
         "sweeps",
     )
 
@@ -143,10 +140,7 @@ class Tick:
         self._running = False
         self._busy = 0  # long sweeps in a row followed by new work within half their length
         self._held = False  # the next (or running) sweep was held
-        self._hold_end = 0.0  # loop time a held sweep runs at, at the latest
-        self._took = 0.0  # how long the sweep before the held one took
         self._last_arrival = 0.0  # loop time of the last publish while held
-        self._due_time: float | None = None  # loop time the held sweep is due at
         self._arrivals = 0  # publishes since the last sweep began
         self._carried = 0  # publishes the last sweep carried
         self._cycle = 0.0  # from the end of the sweep before the last to the last's end
@@ -172,12 +166,12 @@ class Tick:
         Redis): a held sweep waits while they keep coming, and one that carries more
         of them than sweeps of their own could have was worth holding."""
         self._arrivals += 1
-        if self._held and self._handle is not None and not self._running:
-            # A held sweep is waiting for requests: this one moves its quiet gap.
+        waiting = self._waiting
+        if waiting is not None:  # this publish moves the held sweep's quiet gap
             self._last_arrival = asyncio.get_running_loop().time()
             if self._arrivals == 2:
                 # The pace shows from the second publish on: the hold may end sooner.
-                self._handle.cancel()
+                waiting.cancel()
                 self._wait(self._hold_until())
 
     def later(self, item: Flushable) -> None:
@@ -202,7 +196,12 @@ class Tick:
     def due_at(self) -> float | None:
         """Loop time at which the next sweep is held until; None when it runs at the end
         of this tick (or nothing is due)."""
-        return self._due_time if self._handle is not None else None
+        return self._hold_until() if self._waiting is not None else None
+
+    @property
+    def _waiting(self) -> asyncio.Handle | None:
+        """The held sweep's handle while it waits (scheduled, not begun); else None."""
+        return self._handle if self._held and not self._running else None
 
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
@@ -222,23 +221,22 @@ class Tick:
         self._held = self._busy >= BUSY_SWEEPS and self._max_delay > 0
         if self._held:
             self._last_arrival = loop.time()
-            self._hold_end = self._last_end + min(HOLD_RATIO * took, self._max_delay)
-            self._took = took
             self._wait(self._hold_until())
         else:
-            self._due_time = None
             # A fresh context: the callback must not keep the publishing request alive.
             self._handle = loop.call_soon(self._run, context=contextvars.Context())
 
     def _hold_until(self) -> float:
-        """When the held sweep is due: at the hold's end, or once publishes stopped."""
-        gap = (QUIET_GAP if self._arrivals >= 2 else LONE_GAP) * self._took
-        return min(self._hold_end, self._last_arrival + gap)
+        """When the held sweep is due: at the hold's end, or once publishes stopped. (No
+        sweep runs while it waits, so the last sweep is still the one before it.)"""
+        took = self._last_end - self._last_start
+        hold_end = self._last_end + min(HOLD_RATIO * took, self._max_delay)
+        gap = (QUIET_GAP if self._arrivals >= 2 else LONE_GAP) * took
+        return min(hold_end, self._last_arrival + gap)
 
     def _wait(self, when: float) -> None:
         loop = asyncio.get_running_loop()
         context = contextvars.Context()
-        self._due_time = when
         if when - loop.time() > EPOLL_GRAIN:
             self._handle = loop.call_at(when - EPOLL_GRAIN, self._wake, context=context)
         else:

@@ -51,10 +51,28 @@ class SSEHandler(JupyterHandler):
     async def prepare(self) -> None:  # type: ignore[override]
         # Jupyter's prepare resolves the user and checks host and XSRF; it must not
         # redirect to a login page: a script or EventSource needs a status code.
+        users = self.services.token_users
+        known = users.recall(self)
+        if known is not None:
+            # What jupyter_server's identity provider sets for a token's user: it then
+            # takes the user as found (`_get_user` returns it at once).
+            self._jupyter_current_user = known
+            self._token_authenticated = True
+            if self.wants_login_cookie():
+                # As it does for every token request that sent no cookie: a client that
+                # keeps cookies is then this user on its other connections too.
+                self.identity_provider.set_login_cookie(self, known)
         await super().prepare(_redirect_to_login=False)
+        if known is None:
+            users.remember(self, self._jupyter_current_user)
         if not self.check_origin():
             raise web.HTTPError(403, "cross-origin request refused")
         await self.services.start()
+
+    def wants_login_cookie(self) -> bool:
+        """Whether the answer to a token-authenticated request carries jupyter_server's
+        login cookie (so that a browser keeps its session)."""
+        return True
 
     def check_xsrf_cookie(self) -> None:
         # A publish token travels in a header that a foreign page cannot set, so such a

@@ -173,6 +173,14 @@ class PublishHandler(BodyHandler):
 
     callers = ("user", "publisher")
 
+    def wants_login_cookie(self) -> bool:
+        # jupyter_server's identity provider signs a login cookie into every answer to a
+        # token-authenticated request, so that a browser keeps its session (and a client
+        # that keeps cookies, one anonymous user). A publish with its token in the
+        # Authorization header is a script's, and needs neither: signing the cookie cost
+        # ~8% of each one-event publish. The other routes keep jupyter_server's way.
+        return bearer_token(self.request) is None
+
     def set_secure_cookie(
         self,
         name: str,
@@ -181,15 +189,8 @@ class PublishHandler(BodyHandler):
         version: int | None = None,
         **kwargs: Any,
     ) -> None:
-        # jupyter_server's identity provider signs a login cookie into every answer to a
-        # token-authenticated request, so that a browser keeps its session (and a client
-        # that keeps cookies, one anonymous user). A publish with its token in the
-        # Authorization header is a script's, and needs neither: signing the cookie cost
-        # ~8% of each one-event publish. The other routes keep jupyter_server's way.
-        if bearer_token(self.request) is not None and (
-            name == self.identity_provider.get_cookie_name(self)
-        ):
-            return
+        if not self.wants_login_cookie() and name == self.identity_provider.get_cookie_name(self):
+            return  # jupyter_server's login cookie, for a header token's publish
         super().set_secure_cookie(name, value, expires_days, version, **kwargs)
 
     def _log(self) -> None:

@@ -16,6 +16,7 @@ from .limits import Limits, TokenBuckets
 from .secret import InvalidSecret, ServerSecret
 from .streams import EventStreams
 from .tick import Tick
+from .token_users import TokenUsers
 from .tokens import PublishToken
 
 SECRET_CHECK_MS: Final = 250  # how often a rotated secret file is noticed (one stat call)
@@ -92,6 +93,7 @@ class Services:
         self.rate = TokenBuckets(limits.publish_rate_limit)
         self.publishing = 0  # publish requests reading or parsing their body now
         self.publish_sockets: set[PublishSocket] = set()  # open publish sockets
+        self.token_users = TokenUsers()  # who each keep-alive token connection is
         self._on_rotate = on_rotate
         self._secret_version = secret.version()
         self._timers: list[PeriodicCallback] = []

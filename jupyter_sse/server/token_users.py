@@ -4,10 +4,10 @@ jupyter_server works out who every request is from anew. For a request whose
 ``Authorization`` header carries the server's token and that sends no cookie, the
 answer is always the same kind: the token compared, two DEBUG records made, a new
 anonymous user generated (an id, a name, a colour) and a login cookie prepared (a
-publish with a header token then drops it). At
-one event per request that was ~15% of the server's CPU per publish (two servers, one
-with this and one without, answering a publisher in turns: 674 against 774 and 832
-against 982 us per one-event POST; ``bench/README.md``).
+publish with a header token then drops it). At one event per request that was ~15% of
+the server's CPU per publish (two servers, one with this and one without, answering a
+publisher in turns: 674 against 774 and 832 against 982 us per one-event POST;
+``bench/README.md``).
 
 So the user made for a connection's first such request serves its next ones, as long
 as each of them would get the same answer from jupyter_server: its header names the
@@ -60,9 +60,10 @@ class TokenUsers:
         """The user of an earlier request on this connection, if jupyter_server would
         find this request to be the same caller; else None (it decides)."""
         token = server_token_alone(handler)
-        if token is None:
+        connection = connection_of(handler)
+        if token is None or connection is None:
             return None
-        known = self._by_connection.get(connection_of(handler))
+        known = self._by_connection.get(connection)
         return known[1] if known is not None and known[0] == token else None
 
     def remember(self, handler: JupyterHandler, user: User | None) -> None:
@@ -72,14 +73,16 @@ class TokenUsers:
         if user is None or not getattr(handler, "_token_authenticated", False):
             return
         token = server_token_alone(handler)
-        if token is not None:
-            self._by_connection[connection_of(handler)] = (token, user)
+        connection = connection_of(handler)
+        if token is not None and connection is not None:
+            self._by_connection[connection] = (token, user)
 
 
-def connection_of(handler: JupyterHandler) -> IOStream:
-    # tornado makes an HTTP1Connection per request; the IOStream is the TCP connection.
-    stream: IOStream = handler.request.connection.stream  # type: ignore[union-attr]
-    return stream
+def connection_of(handler: JupyterHandler) -> IOStream | None:
+    """The TCP connection of ``handler``'s request: tornado makes an ``HTTP1Connection``
+    per request, over the connection's one ``IOStream`` (None under another server)."""
+    stream = getattr(handler.request.connection, "stream", None)
+    return stream if isinstance(stream, IOStream) else None
 
 
 def server_token_alone(handler: JupyterHandler) -> str | None:

@@ -7,6 +7,7 @@ who is calling (``authorize``): a Jupyter user, a publisher, or a viewer.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ class SSEHandler(JupyterHandler):
         # Jupyter's prepare resolves the user and checks host and XSRF; it must not
         # redirect to a login page: a script or EventSource needs a status code.
         users = self.services.token_users
-        known = users.recall(self)
+        known = users.recall(self, self.header_token)
         if known is not None:
             # What jupyter_server's identity provider sets for a token's user: it then
             # takes the user as found (`_get_user` returns it at once).
@@ -64,10 +65,16 @@ class SSEHandler(JupyterHandler):
                 self.identity_provider.set_login_cookie(self, known)
         await super().prepare(_redirect_to_login=False)
         if known is None:
-            users.remember(self, self._jupyter_current_user)
+            users.remember(self, self.header_token, self._jupyter_current_user)
         if not self.check_origin():
             raise web.HTTPError(403, "cross-origin request refused")
         await self.services.start()
+
+    @functools.cached_property
+    def header_token(self) -> str | None:
+        """The token of the request's ``Authorization`` header, if any: parsed once, for
+        the identity kept per connection, the XSRF check and the auth decision."""
+        return bearer_token(self.request)
 
     def wants_login_cookie(self) -> bool:
         """Whether the answer to a token-authenticated request carries jupyter_server's
@@ -81,7 +88,7 @@ class SSEHandler(JupyterHandler):
         # which tells a script more than an XSRF 403 would.
         if not hasattr(self, "_jupyter_current_user"):
             return  # tornado calls this before prepare(); prepare() calls it again
-        token = bearer_token(self.request)
+        token = self.header_token
         if self._jupyter_current_user is None or (
             token is not None and self.services.publish_token.matches(token)
         ):
@@ -150,7 +157,7 @@ class SSEHandler(JupyterHandler):
         return principal
 
     async def _identify(self, patterns: Sequence[str]) -> Principal:
-        token = bearer_token(self.request)
+        token = self.header_token
         if token is not None:
             subject = self.services.publish_token.subject_of(token)
             if subject is not None:

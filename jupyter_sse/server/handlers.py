@@ -27,7 +27,7 @@ from ..wire.json_text import loads
 from ..wire.names import check_pattern
 from ..wire.sse import encode_retry
 from . import tokens
-from .auth import author_of, bearer_token
+from .auth import author_of
 from .broker.base import BrokerUnavailable
 from .handler_base import BodyHandler, RefusedError, SSEHandler
 from .metrics import COUNTS, PUBLISH_SECONDS_POST
@@ -179,7 +179,7 @@ class PublishHandler(BodyHandler):
         # that keeps cookies, one anonymous user). A publish with its token in the
         # Authorization header is a script's, and needs neither: signing the cookie cost
         # ~8% of each one-event publish. The other routes keep jupyter_server's way.
-        return bearer_token(self.request) is None
+        return self.header_token is None
 
     def set_secure_cookie(
         self,

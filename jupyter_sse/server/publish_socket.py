@@ -32,7 +32,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from .auth import Principal, bearer_token
+from .auth import Principal
 from .handler_base import AUTH_RESOURCE, RefusedError, SSEHandler
 from .metrics import PUBLISH_SECONDS_SOCKET
 from .publishing import publish_body
@@ -62,7 +62,7 @@ class PublishSocketHandler(WebSocketHandler, SSEHandler):
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
-        token = bearer_token(self.request)
+        token = self.header_token
         if token is None:
             raise web.HTTPError(
                 401, "a publish socket needs the header 'Authorization: token <token>'"

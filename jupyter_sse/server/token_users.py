@@ -33,8 +33,6 @@ from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvi
 from jupyter_server.base.handlers import JupyterHandler
 from tornado.iostream import IOStream
 
-from .auth import bearer_token
-
 # Exactly these classes: a subclass may decide who a token is some other way.
 OWN_PROVIDERS: Final = (IdentityProvider, PasswordIdentityProvider)
 
@@ -56,23 +54,26 @@ class TokenUsers:
     def __len__(self) -> int:
         return len(self._by_connection)
 
-    def recall(self, handler: JupyterHandler) -> User | None:
+    def recall(self, handler: JupyterHandler, header_token: str | None) -> User | None:
         """The user of an earlier request on this connection, if jupyter_server would
-        find this request to be the same caller; else None (it decides)."""
-        token = server_token_alone(handler)
+        find this request (whose ``Authorization`` header has ``header_token``) to be the
+        same caller; else None (it decides)."""
+        token = server_token_alone(handler, header_token)
         connection = connection_of(handler)
         if token is None or connection is None:
             return None
         known = self._by_connection.get(connection)
         return known[1] if known is not None and known[0] == token else None
 
-    def remember(self, handler: JupyterHandler, user: User | None) -> None:
+    def remember(
+        self, handler: JupyterHandler, header_token: str | None, user: User | None
+    ) -> None:
         """Keep ``user``, whom jupyter_server found ``handler``'s request to be from, for
         the connection's next requests, if its token alone said so."""
         # Set by jupyter_server when the request's token (not a cookie) authenticated it.
         if user is None or not getattr(handler, "_token_authenticated", False):
             return
-        token = server_token_alone(handler)
+        token = server_token_alone(handler, header_token)
         connection = connection_of(handler)
         if token is not None and connection is not None:
             self._by_connection[connection] = (token, user)
@@ -85,16 +86,15 @@ def connection_of(handler: JupyterHandler) -> IOStream | None:
     return stream if isinstance(stream, IOStream) else None
 
 
-def server_token_alone(handler: JupyterHandler) -> str | None:
-    """The request's header token when it is the server's token and nothing else in the
-    request could make jupyter_server's identity provider see another caller."""
+def server_token_alone(handler: JupyterHandler, token: str | None) -> str | None:
+    """``token``, the request's header token, when it is the server's token and nothing
+    else in the request could make jupyter_server's identity provider see another caller."""
     provider = handler.identity_provider
     if type(provider) not in OWN_PROVIDERS:
         return None
     request = handler.request
     if "Cookie" in request.headers or "token" in request.query_arguments:
         return None
-    token = bearer_token(request)
     expected = provider.token
     if token is None or not expected or not hmac.compare_digest(token, expected):
         return None
